@@ -1,0 +1,85 @@
+"""The typer application, the global options and the one error handler."""
+
+from __future__ import annotations
+
+import functools
+import traceback
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from gtmgen import __version__
+from gtmgen.errors import ExitCode, GtmgenError, SpecError, exit_code_for
+
+app = typer.Typer(
+    name="gtmgen",
+    help="Compile a site's ad-tracking spec (YAML) into a Google Tag Manager web container, "
+    "test it, and publish it safely.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_state = {"debug": False}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gtmgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """gtmgen: pixels observe, conversions confirm; gtmgen wires both, correctly, in GTM."""
+    _state["debug"] = debug
+
+
+def report(error: GtmgenError) -> None:
+    """Print an error the way gtmgen reports errors: one line per problem, on stderr."""
+    if isinstance(error, SpecError):
+        for diagnostic in error.diagnostics:
+            typer.echo(diagnostic.render(), err=True)
+        return
+    typer.echo(f"gtmgen: error: {error}", err=True)
+
+
+def command(*names: str, **kwargs: Any) -> Callable[[F], F]:
+    """Register a command on `app` whose GtmgenErrors become an exit code, not a traceback."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def guarded(*args: Any, **inner: Any) -> Any:
+            try:
+                return function(*args, **inner)
+            except GtmgenError as error:
+                if _state["debug"]:
+                    traceback.print_exc()
+                report(error)
+                raise typer.Exit(int(exit_code_for(error))) from None
+            except (typer.Exit, typer.Abort, KeyboardInterrupt):
+                raise
+            except Exception as error:  # a bug in gtmgen: say so, and how to see more
+                if _state["debug"]:
+                    raise
+                typer.echo(f"gtmgen: internal error: {error!r} (run with --debug for a traceback)", err=True)
+                raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+        app.command(*names, **kwargs)(guarded)
+        return function
+
+    return decorate
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
