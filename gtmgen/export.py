@@ -280,6 +280,19 @@ def _consent_json(consent: ConsentSettings) -> dict[str, Any]:
     return out
 
 
+TAG_KEY_ORDER = (
+    "accountId containerId tagId name type notes priority parameter fingerprint firingTriggerId blockingTriggerId "
+    "setupTag teardownTag parentFolderId tagFiringOption paused monitoringMetadata monitoringMetadataTagNameKey "
+    "consentSettings"
+).split()
+
+
+def _in_order(out: dict[str, Any], order: Sequence[str]) -> dict[str, Any]:
+    """Keys in GTM's canonical order; keys it does not list keep their place at the end."""
+    rank = {key: i for i, key in enumerate(order)}
+    return dict(sorted(out.items(), key=lambda item: rank.get(item[0], len(order))))
+
+
 def tag_to_json(c: Container, t: Tag) -> dict[str, Any]:
     out = _ids(c) | {"tagId": t.tag_id, "name": t.name, "type": t.type}
     _put(out, "notes", t.notes)
@@ -300,7 +313,7 @@ def tag_to_json(c: Container, t: Tag) -> dict[str, Any]:
     out["monitoringMetadata"] = {"type": "MAP"}
     if t.consent is not None:
         out["consentSettings"] = _consent_json(t.consent)
-    return out | dict(t.extra)
+    return _in_order(out | dict(t.extra), TAG_KEY_ORDER)
 
 
 def trigger_to_json(c: Container, t: Trigger) -> dict[str, Any]:
