@@ -5,8 +5,10 @@ The tree::
     GtmgenError                      anything gtmgen raises on purpose
     ├── InputError                   the user's input cannot be used (exit 1)
     │   ├── SpecError                a spec has diagnostics (carries all of them)
-    │   └── ContainerFormatError     a container export cannot be read
-    ├── ChangesPending               `plan --detailed-exitcode` / `build --check` found differences (exit 3)
+    │   ├── ContainerFormatError     a container export cannot be read
+    │   ├── CompileError             a valid spec still compiles to no valid container (too large, ...)
+    │   └── OutputOutOfDate          `build --check`: the file on disk differs from the build
+    ├── ChangesPending               `plan --detailed-exitcode` found differences (exit 3)
     ├── ApiError                     the Tag Manager API refused or failed (exit 4)
     │   ├── AuthError                credentials missing, invalid or without permission
     │   ├── ConflictError            the workspace changed behind gtmgen's back
@@ -106,6 +108,28 @@ class ContainerFormatError(InputError):
 
     def __str__(self) -> str:
         return f"{self.file}: error: {self.message}"
+
+
+@dataclass(eq=False)
+class CompileError(InputError):
+    """The spec is valid but gtmgen cannot build a valid container from it (e.g. over GTM's size limit)."""
+
+    source: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}"
+
+
+@dataclass(eq=False)
+class OutputOutOfDate(InputError):
+    """`gtmgen build --check`: a built file is missing or differs from what its spec compiles to."""
+
+    path: str
+    spec: str
+
+    def __str__(self) -> str:
+        return f"{self.path} is out of date with {self.spec}; run `gtmgen build {self.spec}` and commit the result"
 
 
 class ChangesPending(GtmgenError):
