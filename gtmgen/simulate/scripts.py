@@ -1,0 +1,229 @@
+"""Reading calls out of Custom HTML without running it: `fbq(...)`, `dataLayer.push(...)`, listeners.
+
+A small JavaScript tokenizer finds calls to a named function and reads their arguments when they
+are literals (strings, numbers, booleans, null, objects and arrays of those) or GTM variable
+references (`{{Name}}` in code is the variable's value; inside a string literal it is its text).
+Any other expression (an identifier, arithmetic, a function call) is an `Unknown` argument: the
+script is not executed, so nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from gtmgen.container import VARIABLE_REFERENCE
+from gtmgen.simulate.values import Unknown, Value, js_string
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+|//[^\n]*|/\*.*?\*/|<!--|-->)
+  | (?P<var>\{\{[^{}]+\}\})
+  | (?P<str>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<tpl>`(?:[^`\\]|\\.)*`)
+  | (?P<num>-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<name>[A-Za-z_$][\w$]*)
+  | (?P<punct>[{}\[\]():,.;=!+\-*/<>?&|%^~])
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+_LITERALS: dict[str, Value] = {"true": True, "false": False, "null": None}
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A call found in a script: the callee's name and its arguments (Unknown where not literal)."""
+
+    callee: str
+    args: tuple[Value, ...]
+
+
+def tokenize(script: str) -> list[Token]:
+    """JavaScript tokens (whitespace and comments dropped; an unreadable character ends the scan)."""
+    tokens: list[Token] = []
+    position = 0
+    while position < len(script):
+        match = _TOKEN.match(script, position)
+        if match is None:
+            position += 1
+            continue
+        position = match.end()
+        kind = match.lastgroup or "ws"
+        if kind != "ws":
+            tokens.append(Token(kind, match.group(0)))
+    return tokens
+
+
+def _unquote(literal: str) -> str:
+    body = literal[1:-1]
+
+    def escape(match: re.Match[str]) -> str:
+        code = match.group(1)
+        if code.startswith("u"):
+            return chr(int(code[1:], 16))
+        if code.startswith("x"):
+            return chr(int(code[1:], 16))
+        return _ESCAPES.get(code, code)
+
+    return re.sub(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", escape, body, flags=re.DOTALL)
+
+
+Render = Callable[[str], Value]
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token], render: Render) -> None:
+        self.tokens = tokens
+        self.render = render
+        self.index = 0
+
+    def peek(self) -> Token | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def take(self) -> Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def at(self, text: str) -> bool:
+        token = self.peek()
+        return token is not None and token.kind == "punct" and token.text == text
+
+    def argument(self, closer: str = ")") -> Value:
+        """One argument or member: a literal, else Unknown (skipped to its end)."""
+        start = self.index
+        try:
+            value = self.value()
+        except (IndexError, ValueError):
+            value = None
+            self.index = start
+        if self.index == start or not (self.at(",") or self.at(closer)):
+            self.index = start
+            self.skip_expression()
+            return Unknown("a script expression (not a literal)")
+        return value
+
+    def value(self) -> Value:
+        token = self.take()
+        if token.kind == "str":
+            return self.string(_unquote(token.text))
+        if token.kind == "num":
+            number = float(token.text)
+            return int(number) if number.is_integer() and "." not in token.text else number
+        if token.kind == "var":
+            return self.render(token.text)
+        if token.kind == "name" and token.text in _LITERALS:
+            return _LITERALS[token.text]
+        if token.kind == "punct" and token.text == "{":
+            return self.object()
+        if token.kind == "punct" and token.text == "[":
+            return self.array()
+        raise ValueError(token.text)
+
+    def string(self, text: str) -> Value:
+        """A string literal; `{{Name}}` inside it is replaced by the variable's text."""
+        pieces: list[str] = []
+        position = 0
+        for match in VARIABLE_REFERENCE.finditer(text):
+            value = self.render(match.group(0))
+            if isinstance(value, Unknown):
+                return value
+            pieces += [text[position : match.start()], js_string(value)]
+            position = match.end()
+        return "".join([*pieces, text[position:]])
+
+    def object(self) -> Value:
+        result: dict[str, Value] = {}
+        while not self.at("}"):
+            key_token = self.take()
+            if key_token.kind not in ("name", "str", "num") or not self.at(":"):
+                raise ValueError("not a literal object")
+            self.take()
+            key = _unquote(key_token.text) if key_token.kind == "str" else key_token.text
+            result[key] = self.argument("}")
+            if self.at(","):
+                self.take()
+        self.take()
+        return result
+
+    def array(self) -> Value:
+        items: list[Value] = []
+        while not self.at("]"):
+            items.append(self.argument("]"))
+            if self.at(","):
+                self.take()
+        self.take()
+        return items
+
+    def skip_expression(self) -> None:
+        depth = 0
+        while self.peek() is not None:
+            token = self.peek()
+            assert token is not None
+            if token.kind == "punct" and token.text in "([{":
+                depth += 1
+            elif token.kind == "punct" and token.text in ")]}":
+                if depth == 0:
+                    return
+                depth -= 1
+            elif token.kind == "punct" and token.text == "," and depth == 0:
+                return
+            self.take()
+
+    def arguments(self) -> tuple[Value, ...]:
+        args: list[Value] = []
+        while self.peek() is not None and not self.at(")"):
+            args.append(self.argument())
+            if self.at(","):
+                self.take()
+        return tuple(args)
+
+
+def _callee_at(tokens: list[Token], index: int, names: tuple[str, ...]) -> str | None:
+    """The dotted callee (one of `names`) whose last token is at `index`, when a call follows."""
+    if index + 1 >= len(tokens) or tokens[index + 1].text != "(":
+        return None
+    for name in names:
+        expected = re.split(r"(\.)", name)
+        start = index - len(expected) + 1
+        if start < 0 or [t.text for t in tokens[start : index + 1]] != expected:
+            continue
+        if start >= 2 and tokens[start - 1].text == "." and tokens[start - 2].text != "window":
+            continue  # `x.fbq(...)` is some other object's method
+        return name
+    return None
+
+
+def find_calls(script: str, names: tuple[str, ...], render: Render) -> list[Call]:
+    """Every call to one of the dotted `names` (e.g. `fbq`, `dataLayer.push`) with its arguments."""
+    tokens = tokenize(script)
+    calls: list[Call] = []
+    for index in range(len(tokens)):
+        callee = _callee_at(tokens, index, names)
+        if callee is None:
+            continue
+        parser = _Parser(tokens, render)
+        parser.index = index + 2
+        calls.append(Call(callee, parser.arguments()))
+    return calls
+
+
+def string_literals(script: str) -> Iterator[str]:
+    """Every string literal of a script, unquoted (for recognising listened-to event names)."""
+    for token in tokenize(script):
+        if token.kind == "str":
+            yield _unquote(token.text)
+
+
+def literal_json(value: Value) -> str:
+    """A known value as a JavaScript literal (for messages in reports)."""
+    return json.dumps(value, ensure_ascii=False, default=str)
