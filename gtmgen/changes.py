@@ -24,12 +24,22 @@ from gtmgen.container import (
     Variable,
 )
 
-Action = Literal["create", "update", "delete", "keep"]
+# `leave`: an entity gtmgen does not own, never touched; `conflict`: a change gtmgen will not
+# make (a name taken by an entity it does not own). Both come from the publisher's plan.
+Action = Literal["create", "update", "delete", "keep", "leave", "conflict"]
+CHANGING_ACTIONS: frozenset[Action] = frozenset({"create", "update", "delete", "conflict"})
 Entity = Tag | Trigger | Variable | Folder | CustomTemplate
 
 # Creation order: dependencies first. Deletion runs in reverse.
 KIND_ORDER: tuple[EntityKind, ...] = ("folder", "customTemplate", "builtInVariable", "variable", "trigger", "tag")
-SYMBOL_BY_ACTION: dict[Action, str] = {"create": "+", "update": "~", "delete": "-", "keep": "="}
+SYMBOL_BY_ACTION: dict[Action, str] = {
+    "create": "+",
+    "update": "~",
+    "delete": "-",
+    "keep": "=",
+    "leave": "=",
+    "conflict": "!",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +69,7 @@ class ChangeSet:
 
     @property
     def has_changes(self) -> bool:
-        return any(c.action != "keep" for c in self.changes)
+        return any(c.action in CHANGING_ACTIONS for c in self.changes)
 
 
 # ---------------------------------------------------------------- flattening
@@ -221,7 +231,7 @@ def render_text(changes: ChangeSet, *, show_fields: bool = True) -> str:
             continue
         note = f"  ({change.note})" if change.note else ""
         lines.append(f"{SYMBOL_BY_ACTION[change.action]} {change.kind} {change.name!r}{note}")
-        if show_fields and change.action == "update":
+        if show_fields and change.action in ("update", "conflict"):
             lines.extend(f"    {f.path}: {_clip(f.before)} -> {_clip(f.after)}" for f in change.fields)
     lines.append(summary_line(changes))
     return "\n".join(lines)
@@ -229,7 +239,12 @@ def render_text(changes: ChangeSet, *, show_fields: bool = True) -> str:
 
 def summary_line(changes: ChangeSet) -> str:
     counts = (changes.count("create"), changes.count("update"), changes.count("delete"))
-    return "{} to create, {} to update, {} to delete.".format(*counts)
+    line = "{} to create, {} to update, {} to delete".format(*counts)
+    if changes.count("leave"):
+        line += f", {changes.count('leave')} left alone"
+    if changes.count("conflict"):
+        line += f", {changes.count('conflict')} in conflict"
+    return line + "."
 
 
 def render_json(changes: ChangeSet) -> str:
@@ -245,5 +260,11 @@ def render_json(changes: ChangeSet) -> str:
         for c in changes.changes
         if c.action != "keep"
     ]
+    return json.dumps({"changes": rows, "summary": summary_counts(changes)}, indent=2, ensure_ascii=False)
+
+
+def summary_counts(changes: ChangeSet) -> dict[str, int]:
+    """Counts by action; `leave` and `conflict` only when the set has such rows."""
     counts = {a: changes.count(a) for a in ("create", "update", "delete")}
-    return json.dumps({"changes": rows, "summary": counts}, indent=2, ensure_ascii=False)
+    counts |= {a: changes.count(a) for a in ("leave", "conflict") if changes.count(a)}
+    return counts
