@@ -1,0 +1,135 @@
+"""The publish flow: target -> read -> plan -> (confirm, in the CLI) -> apply -> version -> publish.
+
+`make_plan` only reads. `publish_plan` writes only when the plan has changes (or the
+workspace holds changes not yet versioned): a publish of an unchanged spec sends no write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from gtmgen.container import Container
+from gtmgen.errors import ApiError, ConflictError, InputError
+from gtmgen.publish.apply import ApplyReport, apply_plan, status_drift
+from gtmgen.publish.plan import Plan, plan_changes
+from gtmgen.publish.protocol import ContainerRef, TagManagerApi
+from gtmgen.publish.read import read_target, read_workspace
+from gtmgen.publish.release import Release, release
+from gtmgen.spec import GtmTarget
+
+DEFAULT_WORKSPACE = "gtmgen"
+FREE_WORKSPACES = 3  # a free container has three workspaces (tagmanager-api.md §2.2)
+Note = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    container: ContainerRef
+    workspace_name: str
+    public_id: str = ""
+
+
+def target_of(gtm: GtmTarget, account: str | None, container: str | None, workspace: str | None) -> Target:
+    """The spec's `gtm` block, with flags overriding it."""
+    account_id = account or gtm.account_id
+    container_id = container or gtm.container_id
+    for value, what, flag in ((account_id, "account_id", "--account"), (container_id, "container_id", "--container")):
+        if not value or value == "0" or not value.isdigit():
+            raise InputError(f"no GTM {what}: set gtm.{what} in the spec (digits) or pass {flag}")
+    name = workspace or gtm.workspace or DEFAULT_WORKSPACE
+    return Target(ContainerRef(account_id, container_id), name, gtm.public_id)
+
+
+def make_plan(api: TagManagerApi, target: Target, desired: Container) -> Plan:
+    """Read the workspace (or the live version it would start from) and plan; reads only."""
+    snapshot = read_target(api, target.container, target.workspace_name, target.public_id)
+    return plan_changes(snapshot, desired)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    outcome: Literal["unchanged", "versioned", "published"]
+    release: Release | None = None
+    apply: ApplyReport | None = None
+    workspace_path: str | None = None
+
+
+def publish_plan(
+    api: TagManagerApi, plan: Plan, *, version: tuple[str, str], live: bool, note: Note = lambda _: None
+) -> PublishResult:
+    """Apply a confirmed plan, create a version and publish it (unless `live` is off)."""
+    if plan.conflicts:
+        names = ", ".join(f"{c.kind} {c.name!r}" for c in plan.conflicts)
+        raise ConflictError(f"nothing was changed: {len(plan.conflicts)} conflict(s) to settle first: {names}")
+    report = None
+    if plan.has_writes:
+        plan = _workspace_for(api, plan, note)
+        report = _apply(api, plan, note)
+    elif not _has_unversioned_changes(api, plan):
+        return PublishResult("unchanged")
+    else:
+        note("the workspace holds changes that were never versioned: versioning them")
+    workspace = plan.snapshot.workspace
+    assert workspace is not None
+    made = release(api, workspace, version[0], version[1], live=live, previous_live=_live_id(api, plan))
+    return PublishResult("published" if live else "versioned", made, report, workspace.path)
+
+
+def _has_unversioned_changes(api: TagManagerApi, plan: Plan) -> bool:
+    workspace = plan.snapshot.workspace
+    return workspace is not None and bool(api.workspace_status(workspace).get("workspaceChange"))
+
+
+def _live_id(api: TagManagerApi, plan: Plan) -> str | None:
+    if plan.snapshot.live_version_id is not None:
+        return plan.snapshot.live_version_id
+    live = api.live_version(plan.snapshot.target)
+    return str(live["containerVersionId"]) if live else None
+
+
+def _workspace_for(api: TagManagerApi, plan: Plan, note: Note) -> Plan:
+    """The plan against a real workspace: create it from the latest version when it does not exist."""
+    snapshot = plan.snapshot
+    if snapshot.workspace is not None:
+        return plan
+    note(f"creating workspace {snapshot.workspace_name!r}")
+    try:
+        created = api.create_workspace(snapshot.target, snapshot.workspace_name, "Managed by gtmgen")
+    except ApiError as error:
+        if snapshot.workspace_count >= FREE_WORKSPACES and error.status in (400, 403, 409, 429):
+            raise ApiError(
+                f"no free workspace: the container already has {snapshot.workspace_count} workspaces, the most a "
+                "free GTM container allows; delete one in GTM, or pass --workspace NAME to use an existing one",
+                error.status,
+            ) from None
+        raise
+    ref = snapshot.target.workspace(str(created["workspaceId"]))
+    fresh = read_workspace(api, ref, snapshot.workspace_name, snapshot.container.public_id)
+    fresh = replace(fresh, live_version_id=snapshot.live_version_id, workspace_count=snapshot.workspace_count + 1)
+    replanned = plan_changes(fresh, plan.desired)
+    if _shown(replanned) != _shown(plan):
+        raise ConflictError(
+            f"the new workspace {snapshot.workspace_name!r} starts from the latest container version, which differs "
+            "from the live version the plan was made from; run gtmgen publish again to review the new plan"
+        )
+    return replanned
+
+
+def _shown(plan: Plan) -> list[tuple[str, str, str, tuple[object, ...]]]:
+    return [(c.action, c.kind, c.name, c.fields) for c in plan.changes.changes if c.action != "keep"]
+
+
+def _apply(api: TagManagerApi, plan: Plan, note: Note) -> ApplyReport:
+    workspace = plan.snapshot.workspace
+    assert workspace is not None
+    moved = status_drift(plan, api.workspace_status(workspace))
+    if moved:
+        raise ConflictError(
+            "changed by someone else since gtmgen read the workspace, so gtmgen did not overwrite it: "
+            + ", ".join(moved)
+            + "; run gtmgen plan to see the new state"
+        )
+    name, public_id = plan.snapshot.workspace_name, plan.snapshot.container.public_id
+    return apply_plan(api, plan, lambda: read_workspace(api, workspace, name, public_id), note)
