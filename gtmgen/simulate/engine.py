@@ -17,6 +17,7 @@ from typing import Any
 
 from gtmgen.container import Container, Tag, Trigger
 from gtmgen.simulate.conditions import Truth, all_of, evaluate
+from gtmgen.simulate.contracts import EventIds, event_id_variables
 from gtmgen.simulate.datalayer import merge_push
 from gtmgen.simulate.listeners import Listener, find_listeners
 from gtmgen.simulate.page import Page, Scenario, Step
@@ -63,11 +64,14 @@ class VisitState:
         self.tags_by_name = {t.name: t for t in container.tags}
         self.listeners = find_listeners(container)
         self.page = scenario.page
+        self.ids = EventIds()
+        self.event_id_names = event_id_variables(container)
 
     # ------------------------------------------------------------ page loads
 
     def load(self, page: Page, cause: str) -> None:
         self.page, self.url = page, page.url
+        self.ids.new_page()
         self.model: dict[str, Any] = {}
         self.number = 0
         self.fired_on_page: dict[str, int] = {}
@@ -111,7 +115,9 @@ class VisitState:
     def _resolver(self) -> Resolver:
         event = self.model.get("event", "")
         state = EventState(self.url, self.page.referrer, self.model, str(event), dict(self.page.cookies))
-        return Resolver(self.container, state, self.overrides)
+        number, url, model = self.number, self.url, self.model
+        providers = {name: lambda: self.ids.for_event(model, str(event), url, number) for name in self.event_id_names}
+        return Resolver(self.container, state, self.overrides, providers)
 
     def push(self, data: dict[str, Any], cause: str, scope: Scope | None = None) -> None:
         """A dataLayer push: merge it, and dispatch it when it carries an event."""
@@ -307,9 +313,14 @@ def simulate(container: Container, scenario: Scenario) -> Timeline:
     for step in scenario.steps:
         visit.step(step)
     label = f"{container.name} ({container.public_id})" if container.public_id else container.name
-    return Timeline(label, scenario.consent, tuple(visit.entries), _assumptions(scenario))
+    return Timeline(label, scenario.consent, tuple(visit.entries), _assumptions(scenario, visit.event_id_names))
 
 
-def _assumptions(scenario: Scenario) -> tuple[str, ...]:
-    stubs = [f"{{{{{name}}}}} = {value!r}" for name, value in scenario.variables]
-    return tuple(f"variable {stub} (given by the scenario)" for stub in stubs)
+def _assumptions(scenario: Scenario, event_ids: list[str]) -> tuple[str, ...]:
+    stubs = [f"variable {{{{{name}}}}} = {value!r} (given by the scenario)" for name, value in scenario.variables]
+    contract = [
+        f"{{{{{name}}}}} follows gtmgen's event-id contract (generated-N stands for a fresh random id)"
+        for name in event_ids
+        if name not in dict(scenario.variables)
+    ]
+    return tuple(stubs + contract)

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gtmgen.container import Container
+from gtmgen.container import Container, Tag
+from gtmgen.simulate.contracts import EventIds, complete_listener_message
 from gtmgen.simulate.page import DomEvent
 from gtmgen.simulate.scripts import find_calls, string_literals, tokenize
 from gtmgen.simulate.values import Unknown, Value
@@ -26,7 +27,7 @@ _REGISTRATIONS = ("addEventListener", "on")
 class Listener:
     """A recognised listener tag: the DOM events it hears and the message it pushes."""
 
-    tag_name: str
+    tag: Tag
     events: frozenset[str]
     literals: frozenset[str]
     message_template: Mapping[str, Value]
@@ -40,9 +41,15 @@ class Listener:
         names = [v for v in step.detail.values() if isinstance(v, str)]
         return any(n in self.literals for n in names)
 
-    def message(self, _step: DomEvent, _number: int) -> dict[str, Any]:
+    @property
+    def tag_name(self) -> str:
+        return self.tag.name
+
+    def message(self, step: DomEvent, ids: EventIds) -> dict[str, Any]:
         """The dataLayer message the listener pushes for an event it hears."""
-        return dict(self.message_template)
+        message = dict(self.message_template)
+        complete_listener_message(self.tag, message, step.detail, ids)
+        return message
 
 
 def _registered_events(html: str) -> frozenset[str]:
@@ -72,5 +79,5 @@ def find_listeners(container: Container) -> list[Listener]:
         events = _registered_events(html)
         message = _pushed_message(html) if events else None
         if message is not None:
-            found.append(Listener(tag.name, events, frozenset(string_literals(html)), message))
+            found.append(Listener(tag, events, frozenset(string_literals(html)), message))
     return found

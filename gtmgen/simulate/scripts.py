@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from gtmgen.container import VARIABLE_REFERENCE
-from gtmgen.simulate.values import Unknown, Value, js_string
+from gtmgen.simulate.values import Unknown, Value, js_number, js_string
 
 _TOKEN = re.compile(
     r"""
@@ -80,10 +80,21 @@ def _unquote(literal: str) -> str:
 Render = Callable[[str], Value]
 
 
+@dataclass(frozen=True, slots=True)
+class Each:
+    """`items[i]` inside a loop over a literal array: the call happens once per item."""
+
+    items: tuple[Value, ...]
+
+
+_CONVERSIONS: dict[str, Callable[[Value], Value]] = {"String": js_string, "Number": js_number}
+
+
 class _Parser:
-    def __init__(self, tokens: list[Token], render: Render) -> None:
+    def __init__(self, tokens: list[Token], render: Render, bindings: dict[str, Value] | None = None) -> None:
         self.tokens = tokens
         self.render = render
+        self.bindings = bindings if bindings is not None else {}
         self.index = 0
 
     def peek(self) -> Token | None:
@@ -123,11 +134,35 @@ class _Parser:
             return self.render(token.text)
         if token.kind == "name" and token.text in _LITERALS:
             return _LITERALS[token.text]
+        if token.kind == "name" and token.text in _CONVERSIONS and self.at("("):
+            return self.conversion(_CONVERSIONS[token.text])
+        if token.kind == "name" and token.text in self.bindings:
+            return self.bound(self.bindings[token.text])
         if token.kind == "punct" and token.text == "{":
             return self.object()
         if token.kind == "punct" and token.text == "[":
             return self.array()
         raise ValueError(token.text)
+
+    def conversion(self, convert: Callable[[Value], Value]) -> Value:
+        """`String(x)` / `Number(x)` of a literal."""
+        self.take()
+        inner = self.value()
+        if not self.at(")"):
+            raise ValueError("not a single-argument conversion")
+        self.take()
+        return inner if isinstance(inner, Unknown) else convert(inner)
+
+    def bound(self, value: Value) -> Value:
+        """A name declared with a literal; `name[i]` of an array means each of its items."""
+        if not self.at("["):
+            return value
+        self.take()
+        index = self.take()
+        if index.kind != "name" or not self.at("]") or not isinstance(value, list):
+            raise ValueError("not a loop over a literal array")
+        self.take()
+        return Each(tuple(value))
 
     def string(self, text: str) -> Value:
         """A string literal; `{{Name}}` inside it is replaced by the variable's text."""
@@ -197,23 +232,53 @@ def _callee_at(tokens: list[Token], index: int, names: tuple[str, ...]) -> str |
         start = index - len(expected) + 1
         if start < 0 or [t.text for t in tokens[start : index + 1]] != expected:
             continue
-        if start >= 2 and tokens[start - 1].text == "." and tokens[start - 2].text != "window":
-            continue  # `x.fbq(...)` is some other object's method
+        if start >= 2 and tokens[start - 1].text == "." and tokens[start - 2].kind != "name":
+            continue  # `a().fbq(...)`: a method of something computed
         return name
     return None
+
+
+def _bindings(tokens: list[Token], render: Render) -> dict[str, Value]:
+    """`var|let|const name = <literal>;` declarations (a name declared twice is left out)."""
+    bindings: dict[str, Value] = {}
+    seen: set[str] = set()
+    for index in range(len(tokens) - 3):
+        declares = tokens[index].text in ("var", "let", "const") and tokens[index + 1].kind == "name"
+        if not declares or tokens[index + 2].text != "=":
+            continue
+        name = tokens[index + 1].text
+        parser = _Parser(tokens, render, bindings)
+        parser.index = index + 3
+        value = parser.argument(";")
+        if name in seen or isinstance(value, Unknown) or not parser.at(";"):
+            bindings.pop(name, None)
+        else:
+            bindings[name] = value
+        seen.add(name)
+    return bindings
+
+
+def _expand(callee: str, args: tuple[Value, ...]) -> list[Call]:
+    """One call per item when arguments loop over a literal array (`pixels[i]`)."""
+    loops = [a for a in args if isinstance(a, Each)]
+    if not loops:
+        return [Call(callee, args)]
+    count = min(len(each.items) for each in loops)
+    return [Call(callee, tuple(a.items[n] if isinstance(a, Each) else a for a in args)) for n in range(count)]
 
 
 def find_calls(script: str, names: tuple[str, ...], render: Render) -> list[Call]:
     """Every call to one of the dotted `names` (e.g. `fbq`, `dataLayer.push`) with its arguments."""
     tokens = tokenize(script)
+    bindings = _bindings(tokens, render)
     calls: list[Call] = []
     for index in range(len(tokens)):
         callee = _callee_at(tokens, index, names)
         if callee is None:
             continue
-        parser = _Parser(tokens, render)
+        parser = _Parser(tokens, render, bindings)
         parser.index = index + 2
-        calls.append(Call(callee, parser.arguments()))
+        calls += _expand(callee, parser.arguments())
     return calls
 
 

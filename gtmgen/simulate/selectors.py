@@ -158,3 +158,31 @@ def _match_ancestors(remaining: list[tuple[_Compound, str]], chain: tuple[Elemen
         if compound.matches(ancestor) and _match_ancestors(remaining[:-1], chain[offset + 1 :]):
             return True
     return False
+
+
+def element_from_selector(selector: str) -> Element:
+    """The simplest element a selector describes: `div.hero a.cta[href="/book"]` is a link inside
+    a div. Only `=` attribute tests and single selectors (no lists) describe one element."""
+    groups = parse_selector(selector)
+    if len(groups) != 1:
+        raise UnsupportedSelector(f"{selector!r} lists several selectors; give one element")
+    built: Element | None = None
+    for compound, _ in groups[0]:
+        built = _element_of(compound, selector, (built, *built.parents) if built is not None else ())
+    assert built is not None
+    return built
+
+
+def _element_of(compound: _Compound, selector: str, parents: tuple[Element, ...]) -> Element:
+    if any(a.op not in (None, "=") for a in compound.attrs):
+        raise UnsupportedSelector(f"{selector!r} tests attributes by pattern; give their exact values")
+    attrs = {a.name: a.value for a in compound.attrs}
+    return Element(
+        tag=compound.tag or "div",
+        id=compound.ids[0] if compound.ids else "",
+        classes=compound.classes,
+        href=attrs.pop("href", ""),
+        target=attrs.pop("target", ""),
+        attributes=tuple(attrs.items()),
+        parents=parents,
+    )

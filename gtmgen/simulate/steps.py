@@ -250,7 +250,7 @@ def _dom_event(visit: VisitState, step: DomEvent) -> None:
         visit.note(cause, f"GTM does not see DOM events by itself: {why}")
         return
     for listener in listeners:
-        visit.push(listener.message(step, visit.number + 1), f"{cause} -> {listener.tag_name}")
+        visit.push(listener.message(step, visit.ids), f"{cause} -> {listener.tag_name}")
 
 
 def _push(visit: VisitState, step: Push) -> None:

@@ -38,6 +38,16 @@ META_CONVERSION_EVENTS = frozenset(
 GA4_CONVERSION_EVENTS = frozenset({"generate_lead", "purchase", "sign_up", "book_appointment", "phone_click"})
 
 
+_LIFTED = ("value", "currency", "event_id", "transaction_id")
+
+
+def _rest(params: Value) -> Value:
+    """Parameters without those already shown as value/currency/event_id."""
+    if not isinstance(params, dict):
+        return params
+    return {k: v for k, v in params.items() if k not in _LIFTED} or None
+
+
 def _present(**fields: Value) -> Summary:
     return {k: v for k, v in fields.items() if v is not UNDEFINED and v != "" and v is not None}
 
@@ -74,7 +84,7 @@ def _ga4_event(parameters: Mapping[str, Value]) -> Summary:
         value=params.get("value"),
         currency=params.get("currency"),
         event_id=event_id,
-        params=params or None,
+        params=_rest(params),
     )
 
 
@@ -117,7 +127,7 @@ def _meta_call_fields(call_args: tuple[Value, ...]) -> Summary:
         currency=params.get("currency") if isinstance(params, dict) else None,
         event_id=options.get("eventID") if isinstance(options, dict) else _unknown_or_none(options),
     )
-    return fields | ({"params": params} if params else {})
+    return fields | ({"params": _rest(params)} if _rest(params) else {})
 
 
 def meta_from_html(html: str, resolver: Resolver) -> Summary:
@@ -151,7 +161,7 @@ def _meta_template(parameters: Mapping[str, Value]) -> Summary:
         value=params.get("value"),
         currency=params.get("currency"),
         event_id=parameters.get("eventId"),
-        params=params or None,
+        params=_rest(params),
     )
 
 

@@ -129,10 +129,17 @@ OPAQUE_VARIABLE_TYPES: dict[str, str] = {
 class Resolver:
     """Computes variables and templates at one event (one resolver per event; values are cached)."""
 
-    def __init__(self, container: Container, state: EventState, overrides: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        container: Container,
+        state: EventState,
+        overrides: Mapping[str, Any],
+        providers: Mapping[str, Callable[[], Value]] | None = None,
+    ) -> None:
         self.container = container
         self.state = state
         self.overrides = overrides
+        self.providers = providers or {}
         self._variables = {v.name: v for v in container.variables}
         self._cache: dict[str, Value] = {}
         self._stack: list[str] = []
@@ -154,6 +161,8 @@ class Resolver:
     def _compute(self, name: str) -> Value:
         if name == "_event":
             return self.state.event
+        if name in self.providers:
+            return self.providers[name]()
         variable = self._variables.get(name)
         if variable is not None:
             return _format(self, variable, _evaluate(self, variable))
