@@ -7,6 +7,7 @@ import traceback
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
+import click
 import typer
 
 from gtmgen import __version__
@@ -66,7 +67,7 @@ def command(*names: str, **kwargs: Any) -> Callable[[F], F]:
                     traceback.print_exc()
                 report(error)
                 raise typer.Exit(int(exit_code_for(error))) from None
-            except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            except (typer.Exit, typer.Abort, KeyboardInterrupt, click.ClickException):  # usage errors: exit 2
                 raise
             except Exception as error:  # a bug in gtmgen: say so, and how to see more
                 if _state["debug"]:
