@@ -27,6 +27,16 @@ _state = {"debug": False}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Usage errors (exit 2) pass through the guard. Recent typer vendors click, so its errors are
+# not click's classes; older typer raises click's own.
+PASS_THROUGH: tuple[type[BaseException], ...] = (
+    typer.Exit,
+    typer.Abort,
+    KeyboardInterrupt,
+    click.ClickException,
+    getattr(typer, "TyperException", click.ClickException),
+)
+
 
 def _version(value: bool) -> None:
     if value:
@@ -67,7 +77,7 @@ def command(*names: str, **kwargs: Any) -> Callable[[F], F]:
                     traceback.print_exc()
                 report(error)
                 raise typer.Exit(int(exit_code_for(error))) from None
-            except (typer.Exit, typer.Abort, KeyboardInterrupt, click.ClickException):  # usage errors: exit 2
+            except PASS_THROUGH:
                 raise
             except Exception as error:  # a bug in gtmgen: say so, and how to see more
                 if _state["debug"]:
