@@ -23,7 +23,8 @@ from googleapiclient.errors import HttpError
 
 from gtmgen.container import EntityKind
 from gtmgen.errors import ApiError, AuthError, ConflictError
-from gtmgen.publish.pacing import Pacer, Retry
+from gtmgen.publish.auth import Purpose, load_credentials
+from gtmgen.publish.pacing import Pacer, PacingPolicy, Retry
 from gtmgen.publish.protocol import ContainerRef, Json, OutcomeUnknown, WorkspaceRef
 
 COLLECTION_BY_KIND: dict[EntityKind, str] = {
@@ -190,12 +191,12 @@ class GoogleTagManagerApi:
 
     def __init__(self, service: Any, pacer: Pacer) -> None:
         self._service = service
-        self._pacer = pacer
+        self.pacer = pacer
         self._writes = 0
 
     @property
     def requests_sent(self) -> int:
-        return self._pacer.sent
+        return self.pacer.sent
 
     @property
     def writes_sent(self) -> int:
@@ -229,7 +230,7 @@ class GoogleTagManagerApi:
                     "the change may or may not have been made"
                 ) from None
 
-        return self._pacer.call(label, attempt)
+        return self.pacer.call(label, attempt)
 
     def _all_pages(self, label: str, collection: Any, key: str, **params: Any) -> list[Json]:
         items: list[Json] = []
@@ -327,3 +328,11 @@ class GoogleTagManagerApi:
             if error.status == 404:  # no version was ever published
                 return None
             raise
+
+
+def connect(
+    endpoint: str | None, credentials: str | None, purpose: Purpose, policy: PacingPolicy
+) -> GoogleTagManagerApi:
+    """A paced client for `purpose`'s scopes: `credentials` is a file, `none`, or None for the defaults."""
+    found = load_credentials(credentials, purpose, endpoint)
+    return GoogleTagManagerApi(build_service(endpoint, found), Pacer(policy))

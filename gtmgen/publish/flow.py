@@ -57,9 +57,19 @@ class PublishResult:
 
 
 def publish_plan(
-    api: TagManagerApi, plan: Plan, *, version: tuple[str, str], live: bool, note: Note = lambda _: None
+    api: TagManagerApi,
+    plan: Plan,
+    *,
+    version: tuple[str, str],
+    live: bool,
+    unversioned: bool = False,
+    note: Note = lambda _: None,
 ) -> PublishResult:
-    """Apply a confirmed plan, create a version and publish it (unless `live` is off)."""
+    """Apply a confirmed plan, create a version and publish it (unless `live` is off).
+
+    `unversioned`: the workspace holds changes never versioned (`has_unversioned_changes`), so a
+    plan without writes still ends in a new version.
+    """
     if plan.conflicts:
         names = ", ".join(f"{c.kind} {c.name!r}" for c in plan.conflicts)
         raise ConflictError(f"nothing was changed: {len(plan.conflicts)} conflict(s) to settle first: {names}")
@@ -67,19 +77,28 @@ def publish_plan(
     if plan.has_writes:
         plan = _workspace_for(api, plan, note)
         report = _apply(api, plan, note)
-    elif not _has_unversioned_changes(api, plan):
+    elif not unversioned:
         return PublishResult("unchanged")
-    else:
-        note("the workspace holds changes that were never versioned: versioning them")
     workspace = plan.snapshot.workspace
     assert workspace is not None
     made = release(api, workspace, version[0], version[1], live=live, previous_live=_live_id(api, plan))
     return PublishResult("published" if live else "versioned", made, report, workspace.path)
 
 
-def _has_unversioned_changes(api: TagManagerApi, plan: Plan) -> bool:
+def has_unversioned_changes(api: TagManagerApi, plan: Plan) -> bool:
+    """Whether the workspace holds changes no version has yet (say, from a publish that stopped)."""
     workspace = plan.snapshot.workspace
     return workspace is not None and bool(api.workspace_status(workspace).get("workspaceChange"))
+
+
+def expected_requests(plan: Plan, *, live: bool) -> int:
+    """About how many requests `publish_plan` will send, for the progress line."""
+    count = 3 + int(live)  # status or live-version read, quick_preview, create_version, publish
+    if plan.has_writes:
+        count += 1 + int(any(c.kind == "builtInVariable" for c in plan.rows("create")))
+        if plan.snapshot.workspace is None:
+            count += 1 + 6  # create the workspace, read its six kinds
+    return count
 
 
 def _live_id(api: TagManagerApi, plan: Plan) -> str | None:

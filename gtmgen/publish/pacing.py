@@ -38,6 +38,11 @@ class SystemClock:
         time.sleep(seconds)
 
 
+def default_clock() -> Clock:
+    """The clock a Pacer uses unless given one (tests replace this with a fast one)."""
+    return SystemClock()
+
+
 class Retry(Exception):
     """Raised by a request function: the API refused the request and it may be sent again."""
 
@@ -83,7 +88,7 @@ class Pacer:
         rng: random.Random | None = None,
     ) -> None:
         self.policy = policy
-        self.clock: Clock = clock or SystemClock()
+        self.clock: Clock = clock or default_clock()
         self.rng = rng or random.Random()
         self.started = self.clock.monotonic()
         self._tokens = float(policy.burst)

@@ -1,0 +1,291 @@
+"""Commands that talk to the Tag Manager API: plan, publish, rollback, auth.
+
+googleapiclient is imported only inside these commands (through gtmgen.publish.api), so
+`gtmgen validate` and `gtmgen build` never load it.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from gtmgen.cli.app import command
+from gtmgen.errors import ChangesPending, ExitCode
+
+if TYPE_CHECKING:
+    from gtmgen.publish.api import GoogleTagManagerApi
+    from gtmgen.publish.auth import Purpose
+    from gtmgen.publish.flow import PublishResult, Target
+    from gtmgen.publish.plan import Plan
+    from gtmgen.spec import SiteSpec
+
+
+class PlanFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+class AuthAction(str, enum.Enum):
+    login = "login"
+    logout = "logout"
+
+
+SpecArg = Annotated[Path, typer.Argument(help="The site's tracking spec (YAML).")]
+AccountOpt = Annotated[str | None, typer.Option("--account", help="GTM account id (overrides gtm.account_id).")]
+ContainerOpt = Annotated[str | None, typer.Option("--container", help="GTM container id (overrides gtm.container_id).")]
+WorkspaceOpt = Annotated[
+    str | None,
+    typer.Option("--workspace", help="Workspace name or id (overrides gtm.workspace; default: gtmgen)."),
+]
+EndpointOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--api-endpoint",
+        envvar="GTMGEN_API_ENDPOINT",
+        help="Tag Manager API root URL, e.g. the emulator's http://127.0.0.1:8085/.",
+    ),
+]
+CredentialsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--credentials",
+        envvar="GTMGEN_CREDENTIALS",
+        help="Service-account key or authorized-user JSON file; 'none' for a local emulator. "
+        "Default: the `gtmgen auth login` token, then Application Default Credentials.",
+    ),
+]
+QpsOpt = Annotated[
+    str | None,
+    typer.Option("--qps", envvar="GTMGEN_QPS", help="Requests per second to stay under (default 0.25; 0: no limit)."),
+]
+DeadlineOpt = Annotated[
+    float, typer.Option("--deadline", help="Give up when waiting for the quota would pass this many seconds.")
+]
+
+
+def _say(message: str) -> None:
+    typer.echo(f"gtmgen: {message}", err=True)
+
+
+def _load(spec_path: Path) -> tuple[SiteSpec, Any]:
+    from gtmgen.build import compile_checked
+    from gtmgen.validate import load_spec
+
+    spec = load_spec(spec_path)
+    return spec, compile_checked(spec, str(spec_path))
+
+
+def _connect(
+    endpoint: str | None, credentials: str | None, purpose: Purpose, qps: str | None, deadline: float
+) -> GoogleTagManagerApi:
+    from gtmgen.publish.api import connect
+    from gtmgen.publish.pacing import PacingPolicy, qps_from
+
+    return connect(endpoint, credentials, purpose, PacingPolicy(qps=qps_from(qps), deadline=deadline))
+
+
+def _target(spec: SiteSpec, account: str | None, container: str | None, workspace: str | None) -> Target:
+    from gtmgen.publish.flow import target_of
+
+    return target_of(spec.gtm, account, container, workspace)
+
+
+def _requests_line(api: GoogleTagManagerApi) -> str:
+    retried = f", {api.pacer.retried} retried" if api.pacer.retried else ""
+    return f"API requests: {api.requests_sent} ({api.writes_sent} writes{retried})"
+
+
+def _plan_text(plan: Plan) -> str:
+    from gtmgen.changes import render_text
+
+    header = f"Plan for {plan.snapshot.target.path}, read from {plan.snapshot.source}:"
+    return f"{header}\n\n{render_text(plan.changes)}"
+
+
+def _plan_json(plan: Plan, api: GoogleTagManagerApi) -> str:
+    from gtmgen.changes import render_json
+
+    data = json.loads(render_json(plan.changes))
+    data["summary"] = {"leave": 0, "conflict": 0} | data["summary"]
+    target = {"account_id": plan.snapshot.target.account_id, "container_id": plan.snapshot.target.container_id}
+    target |= {"workspace": plan.snapshot.workspace_name, "source": plan.snapshot.source}
+    out = {"target": target} | data
+    out["requests"] = {"total": api.requests_sent, "writes": api.writes_sent}
+    return json.dumps(out, indent=2, ensure_ascii=False)
+
+
+@command("plan")
+def plan(
+    spec_path: SpecArg,
+    output_format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.text,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 3 when there are changes (0 when there are none).")
+    ] = False,
+    account: AccountOpt = None,
+    container: ContainerOpt = None,
+    workspace: WorkspaceOpt = None,
+    api_endpoint: EndpointOpt = None,
+    credentials: CredentialsOpt = None,
+    qps: QpsOpt = None,
+    deadline: DeadlineOpt = 3600.0,
+) -> None:
+    """Show what `publish` would change in the GTM workspace, without changing anything (read-only scope)."""
+    from gtmgen.publish.flow import make_plan
+
+    spec, desired = _load(spec_path)
+    target = _target(spec, account, container, workspace)
+    api = _connect(api_endpoint, credentials, "read", qps, deadline)
+    result = make_plan(api, target, desired)
+    typer.echo(_plan_json(result, api) if output_format is PlanFormat.json else _plan_text(result))
+    _say(_requests_line(api))
+    if detailed_exitcode and result.changes.has_changes:
+        raise ChangesPending()
+
+
+def _confirmed(yes: bool, question: str) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        _say("not confirmed: there is no terminal to ask on; pass --yes to go ahead without asking")
+        raise typer.Exit(int(ExitCode.USAGE))
+    return typer.confirm(question, default=False, err=True)
+
+
+def _progress(api: GoogleTagManagerApi, expected: int) -> None:
+    start = api.requests_sent
+    pause = api.pacer.seconds_per_request()
+
+    def show(label: str) -> None:
+        done = api.requests_sent - start
+        left = max(0, expected - done) * pause
+        _say(f"[{min(done, expected)}/{expected}] {label}" + (f", about {left:.0f} s left" if left else ""))
+
+    api.pacer.listener = show
+
+
+def _report(result: PublishResult, spec_path: Path) -> None:
+    from gtmgen.publish.flow import PublishResult
+
+    assert isinstance(result, PublishResult)
+    if result.outcome == "unchanged":
+        typer.echo("Nothing to publish: the container already matches the spec.")
+        return
+    made = result.release
+    assert made is not None
+    was = f"version {made.previous_live_version_id}" if made.previous_live_version_id else "no version"
+    if result.outcome == "versioned":
+        typer.echo(f"Created version {made.version_id} {made.version_name!r}; not published ({was} stays live).")
+        return
+    typer.echo(f"Published version {made.version_id} {made.version_name!r}; before it, {was} was live.")
+    if made.previous_live_version_id:
+        typer.echo(f"Roll back with: gtmgen rollback {spec_path} {made.previous_live_version_id}")
+
+
+@command("publish")
+def publish(
+    spec_path: SpecArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    no_live: Annotated[bool, typer.Option("--no-live", help="Create the version but do not publish it.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the plan (same as `gtmgen plan`).")] = False,
+    account: AccountOpt = None,
+    container: ContainerOpt = None,
+    workspace: WorkspaceOpt = None,
+    api_endpoint: EndpointOpt = None,
+    credentials: CredentialsOpt = None,
+    qps: QpsOpt = None,
+    deadline: DeadlineOpt = 3600.0,
+) -> None:
+    """Apply the spec to the GTM workspace, create a version and publish it, after showing the plan."""
+    from gtmgen.changes import summary_line
+    from gtmgen.publish.flow import expected_requests, has_unversioned_changes, make_plan, publish_plan
+    from gtmgen.publish.release import git_commit, version_text
+
+    spec, desired = _load(spec_path)
+    target = _target(spec, account, container, workspace)
+    api = _connect(
+        api_endpoint, credentials, "read" if dry_run else ("version" if no_live else "publish"), qps, deadline
+    )
+    planned = make_plan(api, target, desired)
+    typer.echo(_plan_text(planned))
+    unversioned = not dry_run and not planned.has_writes and has_unversioned_changes(api, planned)
+    if dry_run or not (planned.has_writes or unversioned or planned.conflicts):
+        if not dry_run:
+            typer.echo("Nothing to publish: the container already matches the spec.")
+        _say(_requests_line(api))
+        return
+    if unversioned:
+        typer.echo("The workspace holds changes that no version has yet: they will be versioned and published.")
+    action = "create a version" if no_live else "publish"
+    if not planned.conflicts and not _confirmed(yes, f"Apply these changes and {action}?"):
+        typer.echo("Nothing was changed.")
+        raise typer.Exit(int(ExitCode.INVALID_INPUT))
+    _progress(api, expected_requests(planned, live=not no_live))
+    version = version_text(spec.site.name, spec_path, summary_line(planned.changes), git_commit(spec_path))
+    try:
+        result = publish_plan(api, planned, version=version, live=not no_live, unversioned=unversioned, note=_say)
+    finally:
+        api.pacer.listener = None
+        _say(_requests_line(api))
+    _report(result, spec_path)
+
+
+@command("rollback")
+def rollback(
+    spec_path: SpecArg,
+    version_id: Annotated[str, typer.Argument(help="The container version to make live again.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    account: AccountOpt = None,
+    container: ContainerOpt = None,
+    api_endpoint: EndpointOpt = None,
+    credentials: CredentialsOpt = None,
+    qps: QpsOpt = None,
+    deadline: DeadlineOpt = 3600.0,
+) -> None:
+    """Publish an earlier container version again (the version `publish` printed as previously live)."""
+    from gtmgen.publish.release import rollback as publish_again
+    from gtmgen.validate import load_spec
+
+    spec = load_spec(spec_path)
+    target = _target(spec, account, container, None)
+    if not version_id.isdigit():
+        from gtmgen.errors import InputError
+
+        raise InputError(f"a container version id is a number, got {version_id!r}")
+    if not _confirmed(yes, f"Publish version {version_id} of {target.container.path} again?"):
+        typer.echo("Nothing was changed.")
+        raise typer.Exit(int(ExitCode.INVALID_INPUT))
+    api = _connect(api_endpoint, credentials, "publish", qps, deadline)
+    live = publish_again(api, target.container, version_id)
+    _say(_requests_line(api))
+    typer.echo(f"Version {live.get('containerVersionId', version_id)} is live again.")
+
+
+@command("auth")
+def auth(
+    action: Annotated[AuthAction, typer.Argument(help="login: sign in and cache a token; logout: delete it.")],
+    client_secrets: Annotated[
+        Path | None,
+        typer.Option("--client-secrets", help="OAuth client secrets JSON of a Desktop app (Google Cloud console)."),
+    ] = None,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Print the sign-in URL instead of opening it.")
+    ] = False,
+) -> None:
+    """Sign in with a Google account (installed-app OAuth flow) or forget the cached token."""
+    from gtmgen.errors import InputError
+    from gtmgen.publish import auth as credentials
+
+    if action is AuthAction.logout:
+        path = credentials.token_path()
+        path.unlink(missing_ok=True)
+        typer.echo(f"Removed {path}.")
+        return
+    if client_secrets is None:
+        raise InputError("auth login needs --client-secrets FILE (an OAuth client of type Desktop app)")
+    path = credentials.login(client_secrets, open_browser=not no_browser)
+    typer.echo(f"Signed in; the token is cached in {path} (readable by you only).")
