@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from gtmgen.errors import Diagnostic
 from gtmgen.loader import Document
-from gtmgen.rules import conversions, pages, site
+from gtmgen.rules import conversions as conversions
+from gtmgen.rules import pages as pages
+from gtmgen.rules import site as site
 from gtmgen.rules.context import Rule, RuleContext
 
 RULES: tuple[Rule, ...] = (
