@@ -13,5 +13,6 @@ from gtmgen.cli.app import app, main
 from gtmgen.cli import commands_spec  # noqa: F401  isort: skip
 from gtmgen.cli import commands_audit  # noqa: F401  isort: skip
 from gtmgen.cli import commands_publish  # noqa: F401  isort: skip
+from gtmgen.cli import commands_simulate  # noqa: F401  isort: skip
 
 __all__ = ["app", "main"]

@@ -153,8 +153,7 @@ def render_json(timeline: Timeline) -> str:
 
 def render_text(timeline: Timeline, *, verbose: bool = False) -> str:
     """The readable timeline: one block per event, fired tags with their key values."""
-    denied = [k for k, v in timeline.consent if v == "denied"]
-    lines = [f"container {timeline.container}", "consent: " + (", ".join(denied) + " denied" if denied else "granted")]
+    lines = [f"container {timeline.container}", f"consent: {describe_consent(timeline.consent)}"]
     lines += [f"assumed: {a}" for a in timeline.assumptions]
     page = ""
     for entry in timeline.entries:
@@ -166,6 +165,14 @@ def render_text(timeline: Timeline, *, verbose: bool = False) -> str:
     if unknowns:
         lines += ["", "cannot evaluate:"] + [f"  - {reason}" for reason in unknowns]
     return "\n".join(lines) + "\n"
+
+
+def describe_consent(consent: ConsentMap) -> str:
+    """`granted`, `denied`, or `ad_storage, ad_user_data denied; others granted`."""
+    denied = [k for k, v in consent if v == "denied"]
+    if not denied or len(denied) == len(consent):
+        return "all granted" if not denied else "all denied"
+    return f"{', '.join(denied)} denied; others granted"
 
 
 def _entry_lines(entry: Entry, verbose: bool) -> list[str]:

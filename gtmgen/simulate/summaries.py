@@ -8,6 +8,7 @@ deduplication id under whatever name each platform uses (orderId, transaction_id
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from gtmgen.simulate.values import UNDEFINED, Unknown, Value
 from gtmgen.simulate.variables import Resolver
 
 Summary = dict[str, Value]
+_CONVERSION_SOURCE = re.compile(r"^source: conversions\[\d+\]", re.MULTILINE)
 
 # Google tags adapt to consent mode by themselves (built-in consent checks, tracking-domain §1.8);
 # these are the consent types each one reads.
@@ -207,8 +209,8 @@ def consent_note(tag: Tag, consent: Mapping[str, Any]) -> str:
 
 def is_conversion(tag: Tag, summary: Mapping[str, Value]) -> bool:
     """Whether a firing counts a business result (a conversion), not an observation."""
-    if is_owned(tag.notes):
-        return "source: conversions[" in tag.notes
+    if is_owned(tag.notes):  # gtmgen names the spec key: conversions[N] (and its platform blocks)
+        return bool(summary) and _CONVERSION_SOURCE.search(tag.notes) is not None
     if tag.type in ("awct", "fls"):
         return True
     event = summary.get("event")

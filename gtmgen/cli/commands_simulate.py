@@ -1,0 +1,126 @@
+"""Commands that predict what a container fires: simulate, test."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from gtmgen.cli.app import command
+from gtmgen.errors import InputError, TestFailure
+
+if TYPE_CHECKING:
+    from gtmgen.simulate.page import ConsentMap, ConsentState, Element, Step
+
+
+class TimelineFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+def _consent_option(values: list[str]) -> ConsentMap:
+    """`--consent granted|denied` for every type, or `--consent ad_storage=denied` per type."""
+    from gtmgen.simulate.page import CONSENT_TYPES, consent_all, consent_with
+
+    states = consent_all("granted")
+    for value in values:
+        name, _, text = value.rpartition("=")
+        state: ConsentState = "granted" if text == "granted" else "denied"
+        if text != state:
+            raise InputError(f"--consent {value!r}: use granted, denied or TYPE=granted|denied")
+        if not name:
+            states = consent_all(state)
+        elif name not in CONSENT_TYPES:
+            raise InputError(f"--consent {value!r}: unknown consent type {name!r} ({', '.join(CONSENT_TYPES)})")
+        else:
+            states = consent_with(states, {name: state})
+    return states
+
+
+def _variable_option(values: list[str]) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name:
+            raise InputError(f"--var {value!r}: use NAME=VALUE (the variable's name as in {{{{NAME}}}})")
+        pairs.append((name, text))
+    return tuple(pairs)
+
+
+@command("simulate")
+def simulate_command(
+    target: Annotated[Path, typer.Argument(help="A spec (.yaml, compiled first) or a container export (.json).")],
+    page: Annotated[str, typer.Option("--page", help="The URL of the page to load.")],
+    referrer: Annotated[str, typer.Option("--referrer", help="The page's referrer.")] = "",
+    event: Annotated[
+        list[str] | None, typer.Option("--event", help="Push this dataLayer event after the page loads (repeatable).")
+    ] = None,
+    click: Annotated[
+        list[str] | None,
+        typer.Option("--click", help="Click a link (URL such as tel:+1555...) or an element (CSS selector)."),
+    ] = None,
+    consent: Annotated[
+        list[str] | None,
+        typer.Option("--consent", help="granted, denied, or TYPE=granted|denied (repeatable); default granted."),
+    ] = None,
+    variable: Annotated[
+        list[str] | None, typer.Option("--var", help="NAME=VALUE for a variable the simulator cannot compute.")
+    ] = None,
+    output_format: Annotated[TimelineFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        TimelineFormat.text
+    ),
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every parameter of fired tags.")] = False,
+) -> None:
+    """Show which tags fire, in order and with which values, for a page load, events and clicks."""
+    from gtmgen.simulate import Click, Page, Push, Scenario, render_json, render_text, simulate
+    from gtmgen.simulate.runner import load_container
+
+    container = load_container(target)
+    steps: list[Step] = [Push({"event": name}) for name in event or ()]
+    steps += [Click(_clicked(item)) for item in click or ()]
+    scenario = Scenario(
+        Page(page, referrer), tuple(steps), _consent_option(consent or []), _variable_option(variable or [])
+    )
+    timeline = simulate(container, scenario)
+    text = render_json(timeline) if output_format is TimelineFormat.json else render_text(timeline, verbose=verbose)
+    typer.echo(text, nl=False)
+
+
+def _clicked(item: str) -> Element:
+    """A link for a URL (`tel:+1555...`), else the element a CSS selector describes."""
+    from gtmgen.simulate.page import Element
+    from gtmgen.simulate.scenario import looks_like_url
+    from gtmgen.simulate.selectors import UnsupportedSelector, element_from_selector
+
+    if looks_like_url(item):
+        return Element(tag="a", href=item)
+    try:
+        return element_from_selector(item)
+    except UnsupportedSelector as error:
+        raise InputError(f"--click {item!r}: {error}") from None
+
+
+@command("test")
+def test_command(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Scenario files (*.tracking.yaml) or folders to search; default: .")
+    ] = None,
+    name_filter: Annotated[
+        str | None, typer.Option("-k", help="Run only scenarios whose name contains this text.")
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show what fired for passing scenarios too.")
+    ] = False,
+) -> None:
+    """Run tracking scenarios: which tags must fire (and with which values) and which must not."""
+    from gtmgen.simulate.runner import discover, read_all, render_run, run_files
+
+    files = read_all(discover(paths or [Path(".")]))
+    run = run_files(files, name_filter)
+    typer.echo(render_run(run, verbose=verbose), nl=False)
+    if not run.results:
+        raise InputError(f"no scenario name contains {name_filter!r}")
+    if run.failed:
+        raise TestFailure(f"{len(run.failed)} of {len(run.results)} scenarios failed")
