@@ -66,7 +66,10 @@ EVENT_STAGE = 5
 # Tag types gtmgen's audit knows by their type code (format §4); `cvt_` types go by template.
 KNOWN_TAG_TYPES = frozenset("googtag gaawe gaawc awct awud sp gclidw fls html ua img awc awj hjtc".split())
 
-_FBQ_CALL = re.compile(r"""fbq\(\s*['"](\w+)['"]\s*,\s*['"]([^'"]*)['"]""")
+# `fbq("method", first[, "second"]...)`: first/second quoted literals or (first) an expression.
+_FBQ_CALL = re.compile(r"""fbq\(\s*(['"])(\w+)\1\s*,\s*(['"][^'"]*['"]|[^,()]+?)\s*(?:,\s*(['"][^'"]*['"]))?\s*[,)]""")
+_PIXEL_LIST = re.compile(r"""=\s*\[((?:\s*['"][^'"]+['"]\s*,?)+)\]""")
+_QUOTED = re.compile(r"""['"]([^'"]*)['"]""")
 _GTAG_CONFIG = re.compile(r"""gtag\(\s*['"]config['"]\s*,\s*['"]((?:AW|G|GT)-[\w-]+)""")
 _GTAG_CONSENT_DEFAULT = re.compile(r"""gtag\(\s*['"]consent['"]\s*,\s*['"]default['"]""")
 _META_TEMPLATE_REPOS = frozenset({"GoogleTagManager-WebTemplate-For-FacebookPixel", "fb-tag"})
@@ -108,9 +111,25 @@ def meta_role(event: str) -> Role:
     return "conversion" if event in META_CONVERSION_EVENTS else "event"
 
 
-def html_meta_calls(html: str) -> list[tuple[str, str]]:
-    """The `fbq('method', 'arg')` calls of a Custom HTML tag, in order."""
-    return _FBQ_CALL.findall(html)
+def _unquote(text: str | None) -> str | None:
+    found = _QUOTED.fullmatch(text.strip()) if text else None
+    return found.group(1) if found else None
+
+
+def html_meta_calls(html: str) -> list[tuple[str, str, str]]:
+    """The fbq calls of a Custom HTML tag as (method, pixel id, event), in order. A pixel passed
+    as an expression (a loop over `var pixels = [...]`) stands for each id of that literal list."""
+    listed = [q for found in _PIXEL_LIST.findall(html) for q in _QUOTED.findall(found)]
+    calls: list[tuple[str, str, str]] = []
+    for match in _FBQ_CALL.finditer(html):
+        method, first, second = match.group(2), _unquote(match.group(3)), _unquote(match.group(4))
+        if method == "init":
+            calls.extend(("init", pixel, "") for pixel in ([first] if first is not None else listed))
+        elif method in ("trackSingle", "trackSingleCustom"):
+            calls.extend((method, pixel, second or "") for pixel in ([first] if first is not None else listed))
+        else:
+            calls.append((method, "", first or ""))
+    return calls
 
 
 def is_meta_template(template: CustomTemplate | None) -> bool:
@@ -294,9 +313,9 @@ def _custom_html(facts: ContainerFacts, tag: Tag) -> TagInfo:
     return TagInfo(tag, None, "other")
 
 
-def _meta_html(facts: ContainerFacts, tag: Tag, calls: list[tuple[str, str]]) -> TagInfo:
-    ids = tuple(dict.fromkeys(facts.resolve(arg) for method, arg in calls if method == "init"))
-    events = tuple(arg for method, arg in calls if method.startswith("track"))
+def _meta_html(facts: ContainerFacts, tag: Tag, calls: list[tuple[str, str, str]]) -> TagInfo:
+    ids = tuple(dict.fromkeys(facts.resolve(pixel) for method, pixel, _ in calls if method == "init"))
+    events = tuple(dict.fromkeys(event for method, _, event in calls if method.startswith("track") and event))
     if ids:
         return TagInfo(tag, "meta", "base", ids, events)
     roles = {meta_role(e) for e in events}

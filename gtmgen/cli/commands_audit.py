@@ -72,6 +72,29 @@ def audit(
         raise typer.Exit(int(ExitCode.INVALID_INPUT))
 
 
+@command("import")
+def import_container(
+    container: Annotated[Path, typer.Argument(help="A GTM container export (.json).")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the spec to this file.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+) -> None:
+    """Turn a container export into a spec; report on stderr everything that could not be mapped."""
+    from gtmgen.audit.importer import import_path
+
+    if output is not None and output.exists() and not force:
+        raise InputError(f"{output} exists: pass --force to overwrite it")
+    result = import_path(container)
+    _emit(result.yaml_text.rstrip("\n"), output)
+    for note in result.notes:
+        typer.echo(f"{container}: {note.render()}", err=True)
+    approximate = sum(1 for n in result.notes if n.approximate)
+    typer.echo(
+        f"{container}: imported {result.conversion_count} conversion(s); "
+        f"{len(result.notes) - approximate} item(s) not mapped, {approximate} approximated",
+        err=True,
+    )
+
+
 @command("diff")
 def diff(
     old: Annotated[Path, typer.Argument(help="The container export or spec before.")],
