@@ -75,8 +75,9 @@ def publish_plan(
         raise ConflictError(f"nothing was changed: {len(plan.conflicts)} conflict(s) to settle first: {names}")
     report = None
     if plan.has_writes:
+        existed = plan.snapshot.workspace is not None
         plan = _workspace_for(api, plan, note)
-        report = _apply(api, plan, note)
+        report = _apply(api, plan, note, check_status=existed)
     elif not unversioned:
         return PublishResult("unchanged")
     workspace = plan.snapshot.workspace
@@ -93,16 +94,15 @@ def has_unversioned_changes(api: TagManagerApi, plan: Plan) -> bool:
 
 def expected_requests(plan: Plan, *, live: bool) -> int:
     """About how many requests `publish_plan` will send, for the progress line."""
-    count = 3 + int(live)  # status or live-version read, quick_preview, create_version, publish
+    count = 2 + int(live) + int(not plan.snapshot.live_read)  # [live read], preview, version, [publish]
     if plan.has_writes:
         count += 1 + int(any(c.kind == "builtInVariable" for c in plan.rows("create")))
-        if plan.snapshot.workspace is None:
-            count += 1 + 6  # create the workspace, read its six kinds
+        count += 1 if plan.snapshot.workspace is not None else 1 + 6  # getStatus; or create + read six kinds
     return count
 
 
 def _live_id(api: TagManagerApi, plan: Plan) -> str | None:
-    if plan.snapshot.live_version_id is not None:
+    if plan.snapshot.live_read:
         return plan.snapshot.live_version_id
     live = api.live_version(plan.snapshot.target)
     return str(live["containerVersionId"]) if live else None
@@ -126,7 +126,12 @@ def _workspace_for(api: TagManagerApi, plan: Plan, note: Note) -> Plan:
         raise
     ref = snapshot.target.workspace(str(created["workspaceId"]))
     fresh = read_workspace(api, ref, snapshot.workspace_name, snapshot.container.public_id)
-    fresh = replace(fresh, live_version_id=snapshot.live_version_id, workspace_count=snapshot.workspace_count + 1)
+    fresh = replace(
+        fresh,
+        live_version_id=snapshot.live_version_id,
+        live_read=snapshot.live_read,
+        workspace_count=snapshot.workspace_count + 1,
+    )
     replanned = plan_changes(fresh, plan.desired)
     if _shown(replanned) != _shown(plan):
         raise ConflictError(
@@ -140,10 +145,12 @@ def _shown(plan: Plan) -> list[tuple[str, str, str, tuple[object, ...]]]:
     return [(c.action, c.kind, c.name, c.fields) for c in plan.changes.changes if c.action != "keep"]
 
 
-def _apply(api: TagManagerApi, plan: Plan, note: Note) -> ApplyReport:
+def _apply(api: TagManagerApi, plan: Plan, note: Note, *, check_status: bool) -> ApplyReport:
+    """Apply; first, for a workspace that existed before this run, one getStatus checks that
+    nothing the plan touches moved since the read (the time a person took to confirm)."""
     workspace = plan.snapshot.workspace
     assert workspace is not None
-    moved = status_drift(plan, api.workspace_status(workspace))
+    moved = status_drift(plan, api.workspace_status(workspace)) if check_status else []
     if moved:
         raise ConflictError(
             "changed by someone else since gtmgen read the workspace, so gtmgen did not overwrite it: "

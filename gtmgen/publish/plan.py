@@ -61,8 +61,8 @@ def plan_changes(snapshot: Snapshot, desired: Container) -> Plan:
 def _owned_view(change: EntityChange, current: Mapping[EntityKind, Mapping[str, Entity]]) -> EntityChange:
     if change.action in ("create", "keep"):
         return change
-    if change.kind == "builtInVariable":  # enabled outside the spec: never disabled
-        return replace(change, action="leave", note="enabled outside the spec: left enabled")
+    if change.kind == "builtInVariable":  # something else may use it: never disabled
+        return replace(change, action="leave", note="not used by the spec; gtmgen never disables built-ins")
     if change.kind == "customTemplate":
         return replace(change, action="conflict", note=TEMPLATE_UNKNOWN) if change.action == "update" else _left(change)
     entity = current[change.kind][change.name]

@@ -50,6 +50,7 @@ class Snapshot:
     records: Mapping[RecordKey, EntityRecord] = field(default_factory=dict)
     workspace: WorkspaceRef | None = None  # None: the workspace does not exist; read from the live version
     live_version_id: str | None = None
+    live_read: bool = False  # live_version_id is known (None: nothing was ever published)
     workspace_count: int = 0
 
     def record(self, kind: EntityKind, name: str) -> EntityRecord | None:
@@ -109,6 +110,7 @@ def snapshot_of_version(
         container=container_from_api(entities, target.account_id, target.container_id, public_id),
         records={},
         live_version_id=str(version["containerVersionId"]) if version else None,
+        live_read=True,
         workspace_count=workspace_count,
     )
 

@@ -69,6 +69,7 @@ class LoggedRequest:
     path: str
     method_id: str
     status: int  # 0: the connection was dropped
+    body: Any = None  # the parsed JSON request body, if any
 
 
 @dataclass
@@ -170,11 +171,17 @@ class Emulator:
             return self._logged(http_method, url.path, "?", error_answer(404, "Not Found", "notFound", "NOT_FOUND"))
         route, params = found
         answer = self._answer(route, params, query, headers, body)
-        return self._logged(http_method, url.path, route.method_id, answer)
+        return self._logged(http_method, url.path, route.method_id, answer, body)
 
-    def _logged(self, http_method: str, path: str, method_id: str, answer: Answer | object) -> Answer | object:
+    def _logged(
+        self, http_method: str, path: str, method_id: str, answer: Answer | object, raw: bytes = b""
+    ) -> Answer | object:
         status = answer.status if isinstance(answer, Answer) else 0
-        self.log.append(LoggedRequest(http_method, path, method_id, status))
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        self.log.append(LoggedRequest(http_method, path, method_id, status, body))
         return answer
 
     def _answer(
