@@ -10,7 +10,7 @@ variables are resolved; anything that cannot be recognised gets platform None an
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -377,42 +377,3 @@ def table_fields(rows: list[dict[str, str]]) -> dict[str, str]:
                 out[row[left]] = row.get(right, "")
                 break
     return out
-
-
-# ---------------------------------------------------------------- references
-
-
-RefKind = Literal["tag", "trigger", "variable"]
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    """A `{{name}}` used by an entity."""
-
-    kind: RefKind
-    entity: str
-    name: str
-
-
-def _parameter_texts(container: Container) -> Iterator[tuple[RefKind, str, str]]:
-    for tag in container.tags:
-        for p in tag.parameter:
-            yield from (("tag", tag.name, q.value) for q in p.walk() if q.value)
-    for trigger in container.triggers:
-        conditions = trigger.custom_event_filter + trigger.filter + trigger.auto_event_filter
-        for c in conditions:
-            yield from (("trigger", trigger.name, q.value) for q in c.parameter if q.value)
-        for p in trigger.parameter:
-            yield from (("trigger", trigger.name, q.value) for q in p.walk() if q.value)
-    for variable in container.variables:
-        for p in variable.parameter:
-            yield from (("variable", variable.name, q.value) for q in p.walk() if q.value)
-
-
-def references(container: Container) -> list[Reference]:
-    """Every `{{...}}` reference in tags, triggers and variables."""
-    return [
-        Reference(kind, entity, name)
-        for kind, entity, text in _parameter_texts(container)
-        for name in variable_references(text)
-    ]

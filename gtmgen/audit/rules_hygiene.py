@@ -6,18 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import cast
 
-from gtmgen.audit.facts import ContainerFacts, TagInfo, references
-from gtmgen.audit.findings import Hit, container_hit, tag_hit
+from gtmgen import conformance
+from gtmgen.audit.facts import ContainerFacts, TagInfo
+from gtmgen.audit.findings import EntityKindName, Hit, container_hit, tag_hit
 from gtmgen.audit.size import LIMIT_BYTES, WARN_RATIO, estimate_size
-from gtmgen.container import (
-    BUILT_IN_TRIGGER_NAMES_BY_ID,
-    BUILT_IN_VARIABLE_TYPES_BY_NAME,
-    INTERNAL_VARIABLE_NAMES,
-    Parameter,
-    Tag,
-    Variable,
-)
+from gtmgen.container import Parameter, Tag, Variable, variable_references
 
 GOOGLE_TAG_TYPES = frozenset("googtag gaawe gaawc awct sp gclidw awud fls ua".split())
 AD_PLATFORMS = frozenset({"google_ads", "meta", "floodlight"})
@@ -198,40 +193,49 @@ def check_unused_triggers(facts: ContainerFacts) -> Iterator[Hit]:
 
 
 def check_unused_variables(facts: ContainerFacts) -> Iterator[Hit]:
-    used = {r.name for r in references(facts.container)}
+    container = facts.container
+    texts = [
+        *(text for tag in container.tags for text in conformance.tag_texts(tag)),
+        *(text for trigger in container.triggers for text in conformance.trigger_texts(trigger)),
+        *(text for variable in container.variables for text in conformance.variable_texts(variable)),
+    ]
+    used = {name for text in texts for name in variable_references(text)}
     for variable in facts.container.variables:
         if variable.name not in used:
             yield Hit("variable", variable.name, "nothing references this variable: delete it")
 
 
+# Reference checks come from `gtmgen.conformance` (shared with the compiler's self-check); the
+# audit adds what to do about each.
+UNDEFINED_RULES = {
+    "variable-resolves": "create it or fix the name",
+    "built-in-enabled": "enable it under Variables > Configure",
+}
+BROKEN_RULES = {
+    "trigger-resolves": "fire the tag on an existing trigger",
+    "sequence-resolves": "sequence it with an existing tag or remove the sequencing",
+    "tag-reference": "point it at an existing tag",
+    "trigger-reference": "point it at an existing trigger",
+    "folder-resolves": "move it into an existing folder",
+}
+
+
+def _conformance_hits(facts: ContainerFacts, advice_by_rule: dict[str, str]) -> Iterator[Hit]:
+    for found in conformance.check_references(facts.container):
+        if found.rule in advice_by_rule:
+            kind = cast(EntityKindName, found.kind)
+            yield Hit(kind, found.name, f"{found.message}: {advice_by_rule[found.rule]}")
+
+
 def check_undefined_variables(facts: ContainerFacts) -> Iterator[Hit]:
-    known = {v.name for v in facts.container.variables} | set(INTERNAL_VARIABLE_NAMES)
-    enabled = facts.container.enabled_built_in_names()
-    reported: set[tuple[str, str, str]] = set()
-    for ref in references(facts.container):
-        if ref.name in known or ref.name in enabled or (ref.kind, ref.entity, ref.name) in reported:
-            continue
-        reported.add((ref.kind, ref.entity, ref.name))
-        if ref.name in BUILT_IN_VARIABLE_TYPES_BY_NAME:
-            yield Hit(ref.kind, ref.entity, f"uses {{{{{ref.name}}}}}: enable that built-in variable")
-        else:
-            yield Hit(ref.kind, ref.entity, f"uses {{{{{ref.name}}}}}, which does not exist: create it or fix the name")
+    yield from _conformance_hits(facts, UNDEFINED_RULES)
 
 
 def check_broken_references(facts: ContainerFacts) -> Iterator[Hit]:
-    names = {t.name for t in facts.container.tags}
-    folders = {f.folder_id for f in facts.container.folders}
+    yield from _conformance_hits(facts, BROKEN_RULES)
     for tag in facts.container.tags:
-        for trigger_id in tag.firing_trigger_ids + tag.blocking_trigger_ids:
-            if trigger_id not in BUILT_IN_TRIGGER_NAMES_BY_ID and facts.trigger(trigger_id) is None:
-                yield tag_hit(tag.name, f"references trigger id {trigger_id}, which does not exist")
-        for sequenced in (tag.setup_tag, tag.teardown_tag):
-            if sequenced and sequenced not in names:
-                yield tag_hit(tag.name, f"is sequenced with tag {sequenced!r}, which does not exist")
         if tag.type.startswith("cvt_") and facts.template_of(tag.type) is None:
             yield tag_hit(tag.name, f"uses template type {tag.type} but the template is not in the container")
-        if tag.parent_folder_id and tag.parent_folder_id not in folders:
-            yield tag_hit(tag.name, f"is in folder id {tag.parent_folder_id}, which does not exist", "note")
 
 
 def check_unknown_tag_types(facts: ContainerFacts) -> Iterator[Hit]:
