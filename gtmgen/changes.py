@@ -7,6 +7,7 @@ references (trigger ids, folder ids) are compared by the name they point to.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -223,6 +224,17 @@ def _clip(value: str | None, width: int = 100) -> str:
     return text if len(text) <= width else text[: width - 4] + '..."'
 
 
+def field_lines(change: FieldChange) -> list[str]:
+    """One `path: before -> after` line; multi-line values (Custom HTML, template code) as the
+    changed lines only, so a reviewer sees what changed instead of two identical clipped prefixes."""
+    before, after = change.before or "", change.after or ""
+    if "\n" not in before + after:
+        return [f"    {change.path}: {_clip(change.before)} -> {_clip(change.after)}"]
+    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+    body = [line for line in diff if not line.startswith(("---", "+++", "@@"))]
+    return [f"    {change.path}: (changed lines)"] + [f"      {line[0]} {line[1:].strip()}" for line in body]
+
+
 def render_text(changes: ChangeSet, *, show_fields: bool = True) -> str:
     """Terraform-style lines, one per changed entity, then a count line."""
     lines: list[str] = []
@@ -232,7 +244,7 @@ def render_text(changes: ChangeSet, *, show_fields: bool = True) -> str:
         note = f"  ({change.note})" if change.note else ""
         lines.append(f"{SYMBOL_BY_ACTION[change.action]} {change.kind} {change.name!r}{note}")
         if show_fields and change.action in ("update", "conflict"):
-            lines.extend(f"    {f.path}: {_clip(f.before)} -> {_clip(f.after)}" for f in change.fields)
+            lines.extend(line for f in change.fields for line in field_lines(f))
     lines.append(summary_line(changes))
     return "\n".join(lines)
 
