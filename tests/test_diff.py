@@ -85,3 +85,52 @@ def test_every_pair_of_reference_exports_diffs() -> None:
     for old, new in itertools.pairwise(exports):
         changes = diff_paths(old, new)
         assert changes.has_changes
+
+
+# ---------------------------------------------------------------- specs (compiled first)
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "foundation-repair.yaml"
+
+
+def _spec_edit(tmp_path: Path, old: str, new: str) -> Path:
+    pytest.importorskip("gtmgen.compile")
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "edited.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_a_spec_against_itself_is_empty() -> None:
+    pytest.importorskip("gtmgen.compile")
+    assert not diff_paths(EXAMPLE, EXAMPLE).has_changes
+
+
+def test_one_spec_edit_names_exactly_the_entities_it_compiles_to(tmp_path: Path) -> None:
+    changes = diff_paths(EXAMPLE, _spec_edit(tmp_path, "    value: 150\n", "    value: 200\n"))
+    touched = {(c.action, c.name) for c in changes.changes if c.action != "keep"}
+    assert touched == {
+        ("update", "GA4 - Conv - Inspection request"),
+        ("update", "GAds - Conv - Inspection request"),
+        ("update", "Meta - Lead - Inspection request"),
+    }
+
+
+def test_multi_line_values_show_only_the_changed_lines(tmp_path: Path) -> None:
+    edited = _spec_edit(tmp_path, "    value: 150\n", "    value: 200\n")
+    text = runner.invoke(app, ["diff", str(EXAMPLE), str(edited)]).stdout
+    assert "parameter.html: (changed lines)" in text
+    assert '      - var params = {"content_name": "Inspection request", "value": 150, "currency": "USD"};' in text
+    assert '      + var params = {"content_name": "Inspection request", "value": 200, "currency": "USD"};' in text
+    assert "fbevents.js" not in text  # unchanged lines of the tag are not repeated
+
+
+def test_a_container_against_the_spec_it_was_built_from_is_empty(tmp_path: Path) -> None:
+    compile_module = pytest.importorskip("gtmgen.compile")
+    from gtmgen.export import container_to_export, dump_export
+    from gtmgen.validate import load_spec
+
+    built = tmp_path / "built.json"
+    container = compile_module.compile_site(load_spec(EXAMPLE))
+    built.write_bytes(dump_export(container_to_export(container, "2025-01-01 00:00:00")))
+    assert not diff_paths(EXAMPLE, built).has_changes
