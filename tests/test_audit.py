@@ -186,3 +186,29 @@ def test_cli_reports_unreadable_input_in_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("gtmgen: error: ") and "not JSON" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------- specs (compiled first)
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "foundation-repair.yaml"
+
+
+def test_the_example_spec_compiles_to_a_container_without_warnings() -> None:
+    pytest.importorskip("gtmgen.compile")
+    report = audit_path(EXAMPLE)
+    assert [f for f in report.findings if f.severity != "note"] == []
+
+
+def test_spec_findings_point_at_the_spec_key_the_entity_came_from() -> None:
+    pytest.importorskip("gtmgen.compile")
+    from gtmgen.audit.findings import Finding
+    from gtmgen.audit.inputs import load_subject
+
+    subject = load_subject(EXAMPLE)
+    conversion = next(t for t in subject.container.tags if t.name == "GAds - Conv - Phone call")
+    location = subject.locate(Finding("conversion-value", "warning", "tag", conversion.name, "x"))
+    assert location is not None and location.file == str(EXAMPLE)
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    entry = next(i for i, line in enumerate(lines, 1) if line.strip() == "- name: Phone call")
+    assert location.line > entry  # inside that conversion: its google_ads mapping (the tag's source key)
+    assert lines[location.line - 1].strip().startswith("label: ")
