@@ -212,3 +212,18 @@ def test_spec_findings_point_at_the_spec_key_the_entity_came_from() -> None:
     entry = next(i for i, line in enumerate(lines, 1) if line.strip() == "- name: Phone call")
     assert location.line > entry  # inside that conversion: its google_ads mapping (the tag's source key)
     assert lines[location.line - 1].strip().startswith("label: ")
+
+
+def test_readme_documents_every_rule_and_command() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- section: audit -->", 1)[1].split("<!-- section:", 1)[0]
+    for rule in RULES:
+        assert f"| `{rule.id}` | {rule.severity} |" in section, rule.id
+    for command in ("gtmgen audit", "gtmgen import", "gtmgen diff", "--fail-on", "--exit-code"):
+        assert command in section
+
+
+@pytest.mark.parametrize("command", ["audit", "import", "diff"])
+def test_commands_have_help(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and len(result.stdout.split("\n")) > 5
