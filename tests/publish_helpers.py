@@ -1,0 +1,91 @@
+"""Shared helpers of the publisher tests: a fast clock, the emulator, the CLI, the compiled spec."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from click.testing import Result
+from typer.testing import CliRunner
+
+from gtmgen.cli import app
+from gtmgen.container import Container
+from gtmgen.publish.convert import container_from_api
+from gtmgen.publish.read import READ_ORDER, VERSION_KEY_BY_KIND
+from gtmgen.testing.emulator import Emulator
+from gtmgen.testing.tagmanager_state import ContainerState
+
+runner = CliRunner()
+
+
+class FakeClock:
+    """A clock whose sleep only moves time forward: pacing runs in full, at full speed."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def compiled(spec_path: Path) -> Container:
+    from gtmgen.build import compile_checked
+    from gtmgen.validate import load_spec
+
+    return compile_checked(load_spec(spec_path), str(spec_path))
+
+
+FALLBACK_IDS = ("1000001", "2000002")  # for example specs without a gtm block (passed as flags)
+
+
+def target_ids(spec_path: Path) -> tuple[str, str, list[str]]:
+    """The account and container a spec publishes to, and the flags needed when the spec has none."""
+    from gtmgen.validate import load_spec
+
+    gtm = load_spec(spec_path).gtm
+    if gtm.account_id.isdigit() and gtm.account_id != "0" and gtm.container_id.isdigit():
+        return gtm.account_id, gtm.container_id, []
+    account, container = FALLBACK_IDS
+    return account, container, ["--account", account, "--container", container]
+
+
+def seed(emulator: Emulator, spec_path: Path) -> ContainerState:
+    from gtmgen.validate import load_spec
+
+    account, container, _ = target_ids(spec_path)
+    return emulator.api.add_container(account, container, load_spec(spec_path).gtm.public_id)
+
+
+def gtmgen(emulator: Emulator, *args: str, credentials: str = "none", stdin: str | None = None) -> Result:
+    """Run the CLI in-process against the emulator."""
+    extra = ["--api-endpoint", emulator.endpoint, "--credentials", credentials]
+    return runner.invoke(app, [*args, *extra], input=stdin)
+
+
+def live_container(emulator: Emulator, state: ContainerState) -> Container:
+    version = emulator.api.live(state.path)
+    return version_container(version, state)
+
+
+def version_container(version: dict[str, Any], state: ContainerState) -> Container:
+    entities = {kind: version.get(VERSION_KEY_BY_KIND[kind]) or [] for kind in READ_ORDER}
+    return container_from_api(entities, state.account_id, state.container_id, state.public_id)
+
+
+def names(items: Sequence[Any]) -> list[str]:
+    return sorted(item.name for item in items)
+
+
+def site_specs() -> list[Path]:
+    """The example site specs (examples/ also holds tracking scenarios, which are not specs)."""
+    import yaml
+
+    from tests.conftest import example_specs
+
+    return [p for p in example_specs() if isinstance(data := yaml.safe_load(p.read_text()), dict) and "site" in data]
