@@ -11,6 +11,7 @@ from gtmgen.cli.app import app, main
 
 # Importing the command modules registers their commands on `app`.
 from gtmgen.cli import commands_spec  # noqa: F401  isort: skip
+from gtmgen.cli import commands_build  # noqa: F401  isort: skip
 from gtmgen.cli import commands_audit  # noqa: F401  isort: skip
 from gtmgen.cli import commands_publish  # noqa: F401  isort: skip
 from gtmgen.cli import commands_simulate  # noqa: F401  isort: skip
