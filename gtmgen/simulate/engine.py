@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gtmgen.container import Container, Tag, Trigger
+from gtmgen.container import Container, Tag, Trigger, variable_references
 from gtmgen.simulate.conditions import Truth, all_of, evaluate
 from gtmgen.simulate.contracts import EventIds, event_id_variables
 from gtmgen.simulate.datalayer import merge_push
@@ -284,6 +284,7 @@ class _TagPass:
 
     def _record(self, tag: Tag, trigger_names: tuple[str, ...], role: str) -> None:
         parameters = {p.key: self.resolver.parameter(p) for p in tag.parameter if p.key is not None}
+        names = dict.fromkeys(n for p in tag.parameter for q in p.walk() for n in variable_references(q.value or ""))
         summary = summarize(tag, parameters, self.resolver)
         self.fired.append(
             TagFiring(
@@ -292,6 +293,7 @@ class _TagPass:
                 triggers=trigger_names,
                 parameters=parameters,
                 summary=summary,
+                variables={name: self.resolver.value(name) for name in names},
                 role=role,
                 consent=consent_note(tag, self.visit.consent),
                 conversion=is_conversion(tag, summary),

@@ -24,6 +24,7 @@ class TagFiring:
     triggers: tuple[str, ...]
     parameters: Mapping[str, Value]
     summary: Mapping[str, Value]
+    variables: Mapping[str, Value] = field(default_factory=dict)  # every {{variable}} it reads, resolved
     role: str = ""  # "setup for X" / "cleanup after X" when fired through tag sequencing
     consent: str = ""  # how consent mode affects it (built-in checks with a denied type)
     conversion: bool = False
@@ -40,6 +41,7 @@ class TagFiring:
         out["conversion"] = self.conversion
         out["summary"] = to_json(dict(self.summary))
         out["parameters"] = to_json(dict(self.parameters))
+        out["variables"] = to_json(dict(self.variables))
         return out
 
 
