@@ -18,6 +18,7 @@ from typing import Any
 
 import google_auth_httplib2  # type: ignore[import-untyped]
 import httplib2
+from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
@@ -222,6 +223,12 @@ class GoogleTagManagerApi:
                 return request.execute(num_retries=0) or {}
             except HttpError as error:
                 raise classify(error, label, safe) from None
+            except RefreshError as error:
+                raise AuthError(f"{label}: could not get an access token with these credentials ({error})") from None
+            except TransportError as error:
+                raise AuthError(
+                    f"{label}: could not reach the token endpoint to get an access token ({error})"
+                ) from None
             except NETWORK_ERRORS as error:
                 if safe:
                     raise Retry(f"connection failed: {error}") from None
