@@ -301,8 +301,7 @@ def _decode(raw: bytes, file: str) -> str:
     if raw.startswith(_UTF16_BOMS):
         raise SpecError([_at(file, 1, 1, "the file is UTF-16; save it as UTF-8", "encoding")])
     if b"\x00" in raw:
-        line, column = _byte_position(raw, raw.index(b"\x00"))
-        raise SpecError([_at(file, line, column, "this is a binary file, not a YAML spec", "encoding")])
+        raise SpecError([_at(file, 1, 1, "this is a binary file, not a YAML spec", "encoding")])
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -327,12 +326,15 @@ _HINT_BY_PROBLEM: tuple[tuple[str, str], ...] = (
     ("found unhashable key", "a mapping key must be plain text"),
     ("expected a single document", "a spec is one YAML document; remove the extra `---`"),
     ("could not determine a constructor", "remove the tag"),
+    ("unexpected end of stream", "a quote or bracket that opens here is never closed"),
     ("found undefined alias", "define the anchor (`&name`) before using `*name`"),
 )
 
 
 def _syntax_diagnostic(file: str, error: yaml.MarkedYAMLError) -> Diagnostic:
     mark = error.problem_mark or error.context_mark
+    if error.context_mark and "end of stream" in str(error.problem):
+        mark = error.context_mark  # an unclosed quote or bracket: point where it opens, not at the end
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = (error.problem or error.context or "cannot parse").removeprefix("but ")
     message = f"invalid YAML: {problem}"

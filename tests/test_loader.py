@@ -145,7 +145,7 @@ def test_missing_file_directory_binary_and_non_utf8(tmp_path: Path) -> None:
     (tmp_path / "utf16.yaml").write_bytes("version: 1\n".encode("utf-16"))
     assert error(tmp_path / "nope.yaml") == f"{tmp_path / 'nope.yaml'}:1:1: error: no such file (at $)"
     assert "this is a directory" in error(tmp_path)
-    assert error(tmp_path / "bin.yaml").endswith("bin.yaml:2:7: error: this is a binary file, not a YAML spec (at $)")
+    assert error(tmp_path / "bin.yaml").endswith("bin.yaml:1:1: error: this is a binary file, not a YAML spec (at $)")
     assert error(tmp_path / "latin1.yaml").endswith(
         "latin1.yaml:3:12: error: the file is not valid UTF-8 (byte 0xe9); save it as UTF-8 (at $)"
     )
