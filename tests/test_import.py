@@ -178,3 +178,24 @@ def test_cli_rejects_a_spec_as_input(tmp_path: Path) -> None:
     spec.write_text("version: 1\n", encoding="utf-8")
     result = runner.invoke(app, ["import", str(spec)])
     assert result.exit_code == 1 and "container export" in result.stderr
+
+
+@pytest.mark.parametrize("path", EXPORTS, ids=_ids(EXPORTS))
+def test_no_two_imported_conversions_count_the_same_outcome(path: Path) -> None:
+    conversions = import_path(path).data.get("conversions", [])
+    signatures = [
+        (repr(c["when"]), repr(c.get("google_ads")), repr(c.get("meta")), repr(c.get("ga4"))) for c in conversions
+    ]
+    assert len(signatures) == len(set(signatures))
+
+
+@pytest.mark.parametrize("path", EXPORTS, ids=_ids(EXPORTS))
+def test_rebuilt_container_counts_nothing_twice(path: Path) -> None:
+    validate = pytest.importorskip("gtmgen.validate")
+    compile_module = pytest.importorskip("gtmgen.compile")
+    from gtmgen.audit.rules import audit_container
+
+    validation = validate.validate_text(import_path(path).yaml_text, "imported.yaml")
+    report = audit_container(compile_module.compile_site(validation.spec), "rebuilt")
+    doubled = {"duplicate-conversion", "duplicate-base-tag", "base-fires-repeatedly", "conversion-linker"}
+    assert [f for f in report.findings if f.rule in doubled] == []

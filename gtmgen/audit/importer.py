@@ -135,10 +135,14 @@ class _Importer:
         groups, notes = group_conversions(self.facts)
         self.notes.extend(notes)
         taken: set[str] = set()
-        out = []
+        out: list[dict[str, Any]] = []
         for group in groups:
             entry = self.conversion(group, platforms, taken)
-            if entry is not None:
+            twin = next((e for e in out if _same_conversion(e, entry)), None) if entry else None
+            if entry is not None and twin is not None:
+                message = f"same signal and events as {twin['name']!r} once its conditions are dropped: merged"
+                self.note("conversion", entry["name"], message, approximate=True)
+            elif entry is not None:
                 out.append(entry)
         return out
 
@@ -249,6 +253,12 @@ class _Importer:
             data["signals"] = signals
         self.unmapped()
         return data
+
+
+def _same_conversion(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two entries that would compile to the same trigger and the same platform events."""
+    keys = ("when", "google_ads", "meta", "ga4")
+    return all(a.get(k) == b.get(k) for k in keys)
 
 
 def _describe(info: TagInfo) -> str:
