@@ -1,0 +1,181 @@
+"""The publisher's commands: output formats, exit codes, confirmation, dry runs, versions, rollback,
+request counts and the real client's request validation."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gtmgen.errors import ExitCode
+from gtmgen.publish import pacing
+from gtmgen.testing.emulator import Emulator
+from tests.conftest import EXAMPLES, ROOT
+from tests.publish_helpers import FakeClock, compiled, gtmgen, seed
+
+SPEC = EXAMPLES / "foundation-repair.yaml"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("GTMGEN_API_ENDPOINT", "GTMGEN_CREDENTIALS", "GTMGEN_QPS", "GOOGLE_APPLICATION_CREDENTIALS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GTMGEN_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(pacing, "default_clock", lambda: fake)
+    return fake
+
+
+@pytest.fixture
+def emulator(clock: FakeClock) -> Iterator[Emulator]:
+    with Emulator(page_size=5) as running:
+        yield running
+
+
+def test_plan_json_is_data_with_the_target_and_request_counts(emulator: Emulator) -> None:
+    seed(emulator, SPEC)
+    result = gtmgen(emulator, "plan", str(SPEC), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["target"] == {
+        "account_id": "6001234567",
+        "container_id": "201234567",
+        "workspace": "gtmgen",
+        "source": "empty container accounts/6001234567/containers/201234567 (workspace 'gtmgen' will be created)",
+    }
+    want = compiled(SPEC)
+    entities = len(want.tags) + len(want.triggers) + len(want.variables) + len(want.folders)
+    assert data["summary"] == {
+        "leave": 0,
+        "conflict": 0,
+        "create": entities + len(want.built_in_variables),
+        "update": 0,
+        "delete": 0,
+    }
+    assert {c["action"] for c in data["changes"]} == {"create"}
+    assert data["requests"] == {"total": 2, "writes": 0}
+
+
+def test_detailed_exitcode_is_3_with_changes_and_0_without(emulator: Emulator) -> None:
+    seed(emulator, SPEC)
+    assert gtmgen(emulator, "plan", str(SPEC), "--detailed-exitcode").exit_code == ExitCode.CHANGES_PENDING
+    assert gtmgen(emulator, "plan", str(SPEC)).exit_code == 0
+    assert gtmgen(emulator, "publish", str(SPEC), "--yes").exit_code == 0
+    assert gtmgen(emulator, "plan", str(SPEC), "--detailed-exitcode").exit_code == 0
+
+
+def test_without_a_terminal_and_without_yes_nothing_is_published(emulator: Emulator) -> None:
+    state = seed(emulator, SPEC)
+    result = gtmgen(emulator, "publish", str(SPEC))
+    assert result.exit_code == ExitCode.USAGE
+    assert "pass --yes" in result.stderr
+    assert emulator.count(writes_only=True) == 0 and not state.versions
+
+
+def test_dry_run_is_plan(emulator: Emulator) -> None:
+    state = seed(emulator, SPEC)
+    result = gtmgen(emulator, "publish", str(SPEC), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "to create" in result.stdout
+    assert emulator.count(writes_only=True) == 0 and len(state.workspaces) == 1
+
+
+def test_no_live_creates_a_version_and_leaves_the_live_one(emulator: Emulator, tmp_path: Path) -> None:
+    state = seed(emulator, SPEC)
+    assert gtmgen(emulator, "publish", str(SPEC), "--yes").exit_code == 0
+    edited = tmp_path / "site.yaml"
+    edited.write_text(SPEC.read_text().replace("value: 80", "value: 95"))
+    result = gtmgen(emulator, "publish", str(edited), "--yes", "--no-live")
+    assert result.exit_code == 0, result.output
+    assert "Created version 2" in result.stdout and "version 1 stays live" in result.stdout
+    assert state.live_version_id == "1" and "2" in state.versions
+
+
+def test_publish_names_the_version_and_prints_the_rollback_command(emulator: Emulator, tmp_path: Path) -> None:
+    state = seed(emulator, SPEC)
+    assert gtmgen(emulator, "publish", str(SPEC), "--yes").exit_code == 0
+    edited = tmp_path / "site.yaml"
+    edited.write_text(SPEC.read_text().replace("value: 80", "value: 95"))
+    result = gtmgen(emulator, "publish", str(edited), "--yes")
+    assert result.exit_code == 0, result.output
+    assert "before it, version 1 was live" in result.stdout
+    assert f"gtmgen rollback {edited} 1" in result.stdout
+    version = state.versions["2"]
+    assert version.name.startswith("Solid Ground Foundation Repair - gtmgen")
+    assert "Published by gtmgen" in version.description and "to update" in version.description
+    rollback = gtmgen(emulator, "rollback", str(edited), "1", "--yes")
+    assert rollback.exit_code == 0, rollback.output
+    assert state.live_version_id == "1"
+
+
+def test_a_stopped_publish_is_finished_by_the_next_one(emulator: Emulator) -> None:
+    """Applied, then create_version failed: the next publish versions what the workspace holds."""
+    state = seed(emulator, SPEC)
+    emulator.api.compiler_error = True
+    assert gtmgen(emulator, "publish", str(SPEC), "--yes").exit_code == ExitCode.API_FAILURE
+    emulator.api.compiler_error = False
+    result = gtmgen(emulator, "publish", str(SPEC), "--yes")
+    assert result.exit_code == 0, result.output
+    assert "0 to create, 0 to update, 0 to delete." in result.stdout
+    assert "never versioned" in result.stdout.replace("no version has yet", "never versioned")
+    assert state.live_version_id == "1"
+
+
+def test_request_counts_against_one_request_per_entity(emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    seed(emulator, SPEC)
+    assert gtmgen(emulator, "publish", str(SPEC), "--yes").exit_code == 0
+    first = emulator.count()
+    assert gtmgen(emulator, "publish", str(SPEC), "--yes").exit_code == 0
+    unchanged = emulator.count() - first
+    want = compiled(SPEC)
+    entities = len(want.tags) + len(want.triggers) + len(want.variables) + len(want.folders)
+    # One request per entity: a create each, one call for the built-ins, the same reads and release calls.
+    naive = entities + (first - 2)
+    assert first <= 15 and unchanged == 2
+    assert first * 3 < naive
+    with capsys.disabled():
+        print(
+            f"\n[request counts] {entities} entities: first publish {first}, unchanged {unchanged}, "
+            f"one-per-entity about {naive}"
+        )
+
+
+def test_every_call_passes_the_client_library_and_the_discovery_document(emulator: Emulator) -> None:
+    seed(emulator, SPEC)
+    assert gtmgen(emulator, "publish", str(SPEC), "--yes").exit_code == 0
+    assert all(r.method_id != "?" for r in emulator.log)
+    refused = [(r.method_id, r.status) for r in emulator.log if r.status >= 400]
+    assert refused == [("accounts.containers.versions.live", 404)]  # nothing was published yet
+    used = {r.method_id.removeprefix("accounts.containers.") for r in emulator.log}
+    assert {"workspaces.bulk_update", "workspaces.create_version", "versions.publish"} <= used
+
+
+def test_missing_gtm_ids_are_an_input_error(emulator: Emulator) -> None:
+    spec = EXAMPLES / "minimal.yaml"
+    assert "account_id" not in spec.read_text()
+    result = gtmgen(emulator, "plan", str(spec))
+    assert result.exit_code == ExitCode.INVALID_INPUT
+    assert "--account" in result.stderr and emulator.count() == 0
+
+
+def test_validate_and_build_never_import_the_api_client(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from gtmgen.cli import app\n"
+        f"r = CliRunner().invoke(app, ['validate', {str(SPEC)!r}])\n"
+        f"b = CliRunner().invoke(app, ['build', {str(SPEC)!r}, '-o', {str(tmp_path / 'c.json')!r}])\n"
+        "assert r.exit_code == 0 and b.exit_code == 0, (r.output, b.output)\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('googleapiclient', 'httplib2', 'google.auth'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
