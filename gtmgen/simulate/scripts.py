@@ -10,6 +10,7 @@ script is not executed, so nothing is guessed.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -255,7 +256,77 @@ def _bindings(tokens: list[Token], render: Render) -> dict[str, Value]:
         else:
             bindings[name] = value
         seen.add(name)
+    for index in range(len(tokens) - 4):
+        _assignment(tokens, index, bindings, render)
     return bindings
+
+
+def _member_target(tokens: list[Token], index: int) -> tuple[str, int] | None:
+    """`obj["key"] =` or `obj.key =` at `index`: the key and where the value starts."""
+    if tokens[index + 1].text == "[" and tokens[index + 2].kind == "str" and tokens[index + 3].text == "]":
+        key, equals = _unquote(tokens[index + 2].text), index + 4
+    elif tokens[index + 1].text == "." and tokens[index + 2].kind == "name":
+        key, equals = tokens[index + 2].text, index + 3
+    else:
+        return None
+    if equals + 1 >= len(tokens) or tokens[equals].text != "=" or tokens[equals + 1].text == "=":
+        return None
+    return key, equals + 1
+
+
+def _assignment(tokens: list[Token], index: int, bindings: dict[str, Value], render: Render) -> None:
+    """Apply `obj["key"] = value;` to a declared literal object (Unknown when done conditionally)."""
+    target = bindings.get(tokens[index].text)
+    if tokens[index].kind != "name" or not isinstance(target, dict):
+        return
+    found = _member_target(tokens, index)
+    if found is None:
+        return
+    key, start = found
+    parser = _Parser(tokens, render, bindings)
+    parser.index = start
+    value = parser.argument(";")
+    condition = _condition(tokens, index, bindings, render)
+    if condition is False:
+        return
+    target[key] = Unknown(f"{key} is set only when a script condition holds") if condition is not True else value
+
+
+def _condition(tokens: list[Token], index: int, bindings: dict[str, Value], render: Render) -> bool | None:
+    """Whether the statement at `index` runs: True outside any `if`, the value of an
+    `if (isFinite(name))` guard on a declared name, None when the script decides at run time."""
+    depth = 0
+    for back in range(index - 1, -1, -1):
+        text = tokens[back].text
+        if text == "}":
+            depth += 1
+        elif text == "{" and depth > 0:
+            depth -= 1
+        elif text == "{" and tokens[back - 1].text == ")":
+            opener = _matching_open(tokens, back - 1)
+            keyword = tokens[opener - 1].text if opener > 0 else ""
+            if keyword in ("if", "while"):
+                return _guard(tokens[opener + 1 : back - 1], bindings, render)
+        elif text == "{" and tokens[back - 1].text == "else":
+            return None
+    return True
+
+
+def _matching_open(tokens: list[Token], close: int) -> int:
+    depth = 0
+    for back in range(close, -1, -1):
+        depth += {")": 1, "(": -1}.get(tokens[back].text, 0)
+        if depth == 0:
+            return back
+    return 0
+
+
+def _guard(condition: list[Token], bindings: dict[str, Value], render: Render) -> bool | None:
+    texts = [t.text for t in condition]
+    if len(texts) == 4 and texts[0] == "isFinite" and texts[1] == "(" and texts[3] == ")" and texts[2] in bindings:
+        value = bindings[texts[2]]
+        return None if isinstance(value, Unknown) else math.isfinite(js_number(value))
+    return None
 
 
 def _expand(callee: str, args: tuple[Value, ...]) -> list[Call]:

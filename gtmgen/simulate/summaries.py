@@ -124,7 +124,6 @@ def _meta_call_fields(call_args: tuple[Value, ...]) -> Summary:
     params = params if isinstance(params, (dict, Unknown)) else {}
     fields = _present(
         event=event,
-        pixel=call_args[1] if method in ("trackSingle", "trackSingleCustom") else None,
         value=params.get("value") if isinstance(params, dict) else None,
         currency=params.get("currency") if isinstance(params, dict) else None,
         event_id=options.get("eventID") if isinstance(options, dict) else _unknown_or_none(options),
@@ -139,9 +138,11 @@ def meta_from_html(html: str, resolver: Resolver) -> Summary:
         return {}
     summary: Summary = {"platform": "Meta"}
     inits = [c.args[1] for c in calls if c.args[0] == "init" and len(c.args) > 1]
-    if inits:
-        summary["pixels"] = inits
     tracks = [c.args for c in calls if c.args[0] in ("track", "trackSingle", "trackCustom", "trackSingleCustom")]
+    single = [t[1] for t in tracks if t[0] in ("trackSingle", "trackSingleCustom") and len(t) > 1]
+    pixels = list(dict.fromkeys(inits or single))
+    if pixels:
+        summary["pixels"] = pixels
     if tracks:
         summary |= _meta_call_fields(tracks[-1])
     consent = [c.args[1] for c in calls if c.args[0] == "consent" and len(c.args) > 1]
