@@ -36,7 +36,7 @@ from gtmgen.simulate import (
 )
 from gtmgen.simulate.expect import same_value
 from gtmgen.simulate.runner import read_all, run_files
-from gtmgen.simulate.scenario import PLUGIN_EVENTS
+from gtmgen.simulate.scenario_steps import PLUGIN_EVENTS
 from gtmgen.simulate.selectors import element_from_selector
 from gtmgen.spec import Conversion, SiteSpec, spec_from_data
 from tests.conftest import example_specs

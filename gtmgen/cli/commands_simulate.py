@@ -91,7 +91,7 @@ def simulate_command(
 def _clicked(item: str) -> Element:
     """A link for a URL (`tel:+1555...`), else the element a CSS selector describes."""
     from gtmgen.simulate.page import Element
-    from gtmgen.simulate.scenario import looks_like_url
+    from gtmgen.simulate.scenario_steps import looks_like_url
     from gtmgen.simulate.selectors import UnsupportedSelector, element_from_selector
 
     if looks_like_url(item):
