@@ -7,7 +7,6 @@ import traceback
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-import click
 import typer
 
 from gtmgen import __version__
@@ -27,15 +26,11 @@ _state = {"debug": False}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Usage errors (exit 2) pass through the guard. Recent typer vendors click, so its errors are
-# not click's classes; older typer raises click's own.
-PASS_THROUGH: tuple[type[BaseException], ...] = (
-    typer.Exit,
-    typer.Abort,
-    KeyboardInterrupt,
-    click.ClickException,
-    getattr(typer, "TyperException", click.ClickException),
-)
+# Usage errors such as typer.BadParameter (exit 2) pass through the guard. Recent typer vendors
+# click (and click may not be installed), older typer raises click's own classes: take the base
+# class from typer itself.
+_CLICK_EXCEPTION = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+PASS_THROUGH: tuple[type[BaseException], ...] = (typer.Exit, typer.Abort, KeyboardInterrupt, _CLICK_EXCEPTION)
 
 
 def _version(value: bool) -> None:
