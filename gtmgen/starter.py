@@ -155,7 +155,15 @@ def _option_for(json_path: str) -> str | None:
 
 def starter_files(spec_path: Path, options: StarterOptions) -> list[StarterFile]:
     """Every file `gtmgen init` writes for these options."""
-    return [StarterFile(spec_path, render_spec(options, spec_path), "spec")]
+    spec_text = render_spec(options, spec_path)
+    return [StarterFile(spec_path, spec_text, "spec"), _scenario_file(spec_path, spec_text)]
+
+
+def _scenario_file(spec_path: Path, spec_text: str) -> StarterFile:
+    from gtmgen.simulate.starter import starter_scenario_file  # the simulator's scenario language
+
+    path, text = starter_scenario_file(spec_path, spec_text)
+    return StarterFile(path, text, "tracking scenarios for `gtmgen test`")
 
 
 # ---------------------------------------------------------------- writing
