@@ -136,7 +136,8 @@ def _relevant(error: ValidationError) -> list[ValidationError]:
         return [leaf for sub in fitting[0] for leaf in _relevant(sub)]
     if _custom_message(error) is not None:
         return [error]
-    return _relevant(best_match([error]) or error) if error.context else [error]
+    best = best_match([error])
+    return [error] if best is None or best is error else _relevant(best)
 
 
 def _misfit(sub: ValidationError, parent: ValidationError) -> bool:
