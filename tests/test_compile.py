@@ -253,3 +253,12 @@ def test_click_selectors_also_match_inside_the_element() -> None:
     assert with_descendants("a.cta") == "a.cta, a.cta *"
     assert with_descendants('a[title="x, y"], .b') == 'a[title="x, y"], a[title="x, y"] *, .b, .b *'
     assert with_descendants(":is(.a, .b)") == ":is(.a, .b), :is(.a, .b) *"
+
+
+def test_names_that_clean_to_the_same_entity_name_are_a_clear_error() -> None:
+    from gtmgen.errors import CompileError
+
+    twins = BASE + '  - {name: "Two\\nlines", kind: lead, when: {datalayer_event: b}, google_ads: false}\n'
+    twins += '  - {name: "Two lines", kind: lead, when: {datalayer_event: c}, google_ads: false}\n'
+    with pytest.raises(CompileError, match="two different tags would both be named 'GA4 - Conv - Two lines'"):
+        compile_site(spec_from_yaml(twins))

@@ -244,3 +244,34 @@ def test_consent_default_commands() -> None:
     assert commands[1][2]["region"] == ["US", "CA"] and commands[1][2]["ad_storage"] == "granted"
     assert commands[2][2] == {"ad_personalization": "denied", "region": ["US-CA"], "wait_for_update": 800}
     assert commands[3:] == [["set", "url_passthrough", True], ["set", "ads_data_redaction", True]]
+
+
+# ---------------------------------------------------------------- any name, any script
+
+NAMES = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40).filter(str.strip)
+
+
+def _named_spec(conversion: str, click: str) -> dict[str, Any]:
+    return {
+        "site": {"name": conversion, "domain": "x.example"},
+        "platforms": {"ga4": {"measurement_id": "G-ABCDEFGHIJ"}, "meta": {"pixel_id": "123456789012345"}},
+        "page_groups": {"services": [{"name": click, "slug": "s", "paths": ["/s/"]}]},
+        "conversions": [{"name": conversion, "kind": "lead", "when": {"plugin": "hubspot"}}],
+        "signals": {"clicks": [{"name": click, "selector": ".cta"}]},
+    }
+
+
+@settings(max_examples=15, deadline=None)
+@given(NAMES, NAMES)
+def test_any_names_compile_to_valid_containers_whose_scripts_mean_them(conversion: str, click: str) -> None:
+    from gtmgen.conformance import check_container
+    from gtmgen.spec import spec_from_data
+
+    container = compile_site(spec_from_data(_named_spec(conversion, click)))
+    assert [f.render() for f in check_container(container)] == []
+    base = _html(container, "Meta - Base")
+    lead = next(t.name for t in container.tags if t.name.startswith("Meta - Lead"))
+    button = next(t.name for t in container.tags if t.name.startswith("Meta - Event - click"))
+    calls = _run([base, _html(container, lead), _html(container, button)], result="fbq.queue.map(args).slice(2)")
+    assert calls[0][3] == {"content_name": conversion}
+    assert calls[1][3] == {"button": click}
