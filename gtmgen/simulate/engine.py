@@ -295,7 +295,7 @@ class _TagPass:
                 summary=summary,
                 variables={name: self.resolver.value(name) for name in names},
                 role=role,
-                consent=consent_note(tag, self.visit.consent),
+                consent=consent_note(tag, self.visit.consent, summary),
                 conversion=is_conversion(tag, summary),
             )
         )

@@ -11,7 +11,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from gtmgen.container import Container
-from gtmgen.simulate.report import EventResult, TagFiring, Timeline
+from gtmgen.simulate.report import EventResult, StepNote, TagFiring, Timeline
 from gtmgen.simulate.scenario import Expectations, TagExpectation
 from gtmgen.simulate.values import UNDEFINED, Unknown, Value, display, js_string, to_json
 
@@ -118,9 +118,13 @@ def check(expect: Expectations, timeline: Timeline, container: Container) -> lis
 
 
 def what_fired(timeline: Timeline) -> list[str]:
-    """One line per event that fired or held back tags: the context a failure message needs."""
+    """One line per event that fired or held back tags, and per step GTM did not hear: the
+    context a failure message needs."""
     lines: list[str] = []
-    for event in timeline.events():
+    for event in timeline.entries:
+        if isinstance(event, StepNote):
+            lines.append(f"-- {event.cause}: {event.note}")
+            continue
         parts = [t.name + (f" ({t.role})" if t.role else "") for t in event.fired]
         parts += [f"not {s.name}: {s.reason}" for s in event.skipped]
         parts += [f"maybe {s.name}: {s.reason}" for s in event.undetermined]

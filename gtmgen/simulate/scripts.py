@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from gtmgen.container import VARIABLE_REFERENCE
 from gtmgen.simulate.values import Unknown, Value, js_number, js_string
@@ -48,8 +49,10 @@ class Call:
     args: tuple[Value, ...]
 
 
-def tokenize(script: str) -> list[Token]:
-    """JavaScript tokens (whitespace and comments dropped; an unreadable character ends the scan)."""
+@lru_cache(maxsize=1024)
+def tokenize(script: str) -> tuple[Token, ...]:
+    """JavaScript tokens (whitespace and comments dropped; characters outside the grammar, such as
+    regular-expression literals' bodies, are skipped). Cached: the same tags run at many events."""
     tokens: list[Token] = []
     position = 0
     while position < len(script):
@@ -61,7 +64,7 @@ def tokenize(script: str) -> list[Token]:
         kind = match.lastgroup or "ws"
         if kind != "ws":
             tokens.append(Token(kind, match.group(0)))
-    return tokens
+    return tuple(tokens)
 
 
 def _unquote(literal: str) -> str:
@@ -92,7 +95,7 @@ _CONVERSIONS: dict[str, Callable[[Value], Value]] = {"String": js_string, "Numbe
 
 
 class _Parser:
-    def __init__(self, tokens: list[Token], render: Render, bindings: dict[str, Value] | None = None) -> None:
+    def __init__(self, tokens: Sequence[Token], render: Render, bindings: dict[str, Value] | None = None) -> None:
         self.tokens = tokens
         self.render = render
         self.bindings = bindings if bindings is not None else {}
@@ -224,7 +227,7 @@ class _Parser:
         return tuple(args)
 
 
-def _callee_at(tokens: list[Token], index: int, names: tuple[str, ...]) -> str | None:
+def _callee_at(tokens: Sequence[Token], index: int, names: tuple[str, ...]) -> str | None:
     """The dotted callee (one of `names`) whose last token is at `index`, when a call follows."""
     if index + 1 >= len(tokens) or tokens[index + 1].text != "(":
         return None
@@ -239,7 +242,7 @@ def _callee_at(tokens: list[Token], index: int, names: tuple[str, ...]) -> str |
     return None
 
 
-def _bindings(tokens: list[Token], render: Render) -> dict[str, Value]:
+def _bindings(tokens: Sequence[Token], render: Render) -> dict[str, Value]:
     """`var|let|const name = <literal>;` declarations (a name declared twice is left out)."""
     bindings: dict[str, Value] = {}
     seen: set[str] = set()
@@ -261,7 +264,7 @@ def _bindings(tokens: list[Token], render: Render) -> dict[str, Value]:
     return bindings
 
 
-def _member_target(tokens: list[Token], index: int) -> tuple[str, int] | None:
+def _member_target(tokens: Sequence[Token], index: int) -> tuple[str, int] | None:
     """`obj["key"] =` or `obj.key =` at `index`: the key and where the value starts."""
     if tokens[index + 1].text == "[" and tokens[index + 2].kind == "str" and tokens[index + 3].text == "]":
         key, equals = _unquote(tokens[index + 2].text), index + 4
@@ -274,7 +277,7 @@ def _member_target(tokens: list[Token], index: int) -> tuple[str, int] | None:
     return key, equals + 1
 
 
-def _assignment(tokens: list[Token], index: int, bindings: dict[str, Value], render: Render) -> None:
+def _assignment(tokens: Sequence[Token], index: int, bindings: dict[str, Value], render: Render) -> None:
     """Apply `obj["key"] = value;` to a declared literal object (Unknown when done conditionally)."""
     target = bindings.get(tokens[index].text)
     if tokens[index].kind != "name" or not isinstance(target, dict):
@@ -292,7 +295,7 @@ def _assignment(tokens: list[Token], index: int, bindings: dict[str, Value], ren
     target[key] = Unknown(f"{key} is set only when a script condition holds") if condition is not True else value
 
 
-def _condition(tokens: list[Token], index: int, bindings: dict[str, Value], render: Render) -> bool | None:
+def _condition(tokens: Sequence[Token], index: int, bindings: dict[str, Value], render: Render) -> bool | None:
     """Whether the statement at `index` runs: True outside any `if`, the value of an
     `if (isFinite(name))` guard on a declared name, None when the script decides at run time."""
     depth = 0
@@ -312,7 +315,7 @@ def _condition(tokens: list[Token], index: int, bindings: dict[str, Value], rend
     return True
 
 
-def _matching_open(tokens: list[Token], close: int) -> int:
+def _matching_open(tokens: Sequence[Token], close: int) -> int:
     depth = 0
     for back in range(close, -1, -1):
         depth += {")": 1, "(": -1}.get(tokens[back].text, 0)
@@ -321,7 +324,7 @@ def _matching_open(tokens: list[Token], close: int) -> int:
     return 0
 
 
-def _guard(condition: list[Token], bindings: dict[str, Value], render: Render) -> bool | None:
+def _guard(condition: Sequence[Token], bindings: dict[str, Value], render: Render) -> bool | None:
     texts = [t.text for t in condition]
     if len(texts) == 4 and texts[0] == "isFinite" and texts[1] == "(" and texts[3] == ")" and texts[2] in bindings:
         value = bindings[texts[2]]

@@ -192,8 +192,9 @@ def summarize(tag: Tag, parameters: Mapping[str, Value], resolver: Resolver) -> 
     return {}
 
 
-def consent_note(tag: Tag, consent: Mapping[str, Any]) -> str:
-    """How consent mode shapes a tag that fires while some consent type is denied."""
+def consent_note(tag: Tag, consent: Mapping[str, Any], summary: Mapping[str, Value]) -> str:
+    """How consent mode shapes a tag that fires while some consent type is denied (a tag that
+    sends nothing to a vendor and says it needs no consent gets no note)."""
     denied = [t for t, state in consent.items() if state != "granted"]
     built_in = [t for t in BUILT_IN_CONSENT_BY_TYPE.get(tag.type, ()) if t in denied]
     if built_in:
@@ -202,10 +203,10 @@ def consent_note(tag: Tag, consent: Mapping[str, Any]) -> str:
         return ""
     status = tag.consent.status if tag.consent is not None else "NOT_SET"
     ads = [t for t in denied if t.startswith("ad_")]
-    if ads and status != "NEEDED":
-        setting = "not configured" if status == "NOT_SET" else "no additional consent required"
-        return f"consent {setting}: fires although {', '.join(ads)} denied"
-    return ""
+    if not ads or status == "NEEDED" or (status == "NOT_NEEDED" and not summary):
+        return ""
+    setting = "not configured" if status == "NOT_SET" else "no additional consent required"
+    return f"{setting}: fires although {', '.join(ads)} denied"
 
 
 def is_conversion(tag: Tag, summary: Mapping[str, Value]) -> bool:
