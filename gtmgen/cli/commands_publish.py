@@ -169,9 +169,6 @@ def _progress(api: GoogleTagManagerApi, expected: int) -> None:
 
 
 def _report(result: PublishResult, spec_path: Path) -> None:
-    from gtmgen.publish.flow import PublishResult
-
-    assert isinstance(result, PublishResult)
     if result.outcome == "unchanged":
         typer.echo("Nothing to publish: the container already matches the spec.")
         return
@@ -201,15 +198,12 @@ def publish(
     deadline: DeadlineOpt = 3600.0,
 ) -> None:
     """Apply the spec to the GTM workspace, create a version and publish it, after showing the plan."""
-    from gtmgen.changes import summary_line
-    from gtmgen.publish.flow import expected_requests, has_unversioned_changes, make_plan, publish_plan
-    from gtmgen.publish.release import git_commit, version_text
+    from gtmgen.publish.flow import has_unversioned_changes, make_plan
 
     spec, desired = _load(spec_path)
     target = _target(spec, account, container, workspace)
-    api = _connect(
-        api_endpoint, credentials, "read" if dry_run else ("version" if no_live else "publish"), qps, deadline
-    )
+    purpose: Purpose = "read" if dry_run else ("version" if no_live else "publish")
+    api = _connect(api_endpoint, credentials, purpose, qps, deadline)
     planned = make_plan(api, target, desired)
     typer.echo(_plan_text(planned))
     unversioned = not dry_run and not planned.has_writes and has_unversioned_changes(api, planned)
@@ -224,14 +218,23 @@ def publish(
     if not planned.conflicts and not _confirmed(yes, f"Apply these changes and {action}?"):
         typer.echo("Nothing was changed.")
         raise typer.Exit(int(ExitCode.INVALID_INPUT))
-    _progress(api, expected_requests(planned, live=not no_live))
+    _report(_apply_confirmed(api, planned, spec, spec_path, live=not no_live, unversioned=unversioned), spec_path)
+
+
+def _apply_confirmed(
+    api: GoogleTagManagerApi, planned: Plan, spec: SiteSpec, spec_path: Path, *, live: bool, unversioned: bool
+) -> PublishResult:
+    from gtmgen.changes import summary_line
+    from gtmgen.publish.flow import expected_requests, publish_plan
+    from gtmgen.publish.release import git_commit, version_text
+
+    _progress(api, expected_requests(planned, live=live))
     version = version_text(spec.site.name, spec_path, summary_line(planned.changes), git_commit(spec_path))
     try:
-        result = publish_plan(api, planned, version=version, live=not no_live, unversioned=unversioned, note=_say)
+        return publish_plan(api, planned, version=version, live=live, unversioned=unversioned, note=_say)
     finally:
         api.pacer.listener = None
         _say(_requests_line(api))
-    _report(result, spec_path)
 
 
 @command("rollback")

@@ -22,7 +22,7 @@ from gtmgen.errors import ApiError, AuthError, ConflictError, QuotaError
 from gtmgen.publish.convert import ID_KEY_BY_KIND, api_enum, export_dict, to_api
 from gtmgen.publish.plan import Plan, plan_changes
 from gtmgen.publish.protocol import Json, OutcomeUnknown, TagManagerApi, WorkspaceRef
-from gtmgen.publish.read import Snapshot
+from gtmgen.publish.read import EntityRecord, Snapshot
 
 ENTITY_ORDER: tuple[EntityKind, ...] = ("folder", "customTemplate", "variable", "trigger", "tag")
 MAX_ROUNDS = 6
@@ -129,12 +129,12 @@ def bulk_changes(plan: Plan) -> list[Json]:
     return changes
 
 
-def _delete_records(plan: Plan, kind: EntityKind) -> list[Any]:
+def _delete_records(plan: Plan, kind: EntityKind) -> list[EntityRecord]:
     records = (plan.snapshot.record(kind, row.name) for row in plan.rows("delete") if row.kind == kind)
     return [r for r in records if r is not None]
 
 
-def _deleted(record: Any) -> Json:
+def _deleted(record: EntityRecord) -> Json:
     return {ID_KEY_BY_KIND[record.kind]: record.entity_id, "name": record.name, "path": record.path} | (
         {"fingerprint": record.fingerprint} if record.fingerprint else {}
     )

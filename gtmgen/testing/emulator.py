@@ -22,15 +22,18 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from gtmgen.container import BUILT_IN_VARIABLE_NAMES_BY_TYPE
+from gtmgen.testing.answers import DROP, Answer, Fault, error_answer, quota_answer, rpc_status
 from gtmgen.testing.apischema import Route, body_problems, match_route
 from gtmgen.testing.tagmanager import FakeTagManager
 from gtmgen.testing.tagmanager_state import ApiFailure, Json
+
+__all__ = ["Emulator", "Fault", "LoggedRequest", "main"]
 
 PREFIX = "/tagmanager/v2/"
 ALL_SCOPES = ("https://www.googleapis.com/auth/tagmanager.edit.containers",)
@@ -45,22 +48,6 @@ _NAME_BY_API_TYPE = {
     "".join(w.capitalize() if i else w.lower() for i, w in enumerate(t.split("_"))): n
     for t, n in BUILT_IN_VARIABLE_NAMES_BY_TYPE.items()
 }
-DROP = object()  # answer: close the connection without a response
-
-
-@dataclass
-class Fault:
-    """One injected failure for requests whose method id ends with `method` ("" matches all)."""
-
-    method: str = ""
-    status: int = 500  # 0 drops the connection without an answer
-    after: bool = False  # do the work first, then fail: the caller cannot know it happened
-    retry_after: str | None = None
-    style: Literal["legacy", "rpc"] = "legacy"  # `errors[].reason` body, or google.rpc `status` only
-    message: str = "Backend Error"
-    reason: str = "backendError"
-    times: int = 1
-    skip: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,21 +57,6 @@ class LoggedRequest:
     method_id: str
     status: int  # 0: the connection was dropped
     body: Any = None  # the parsed JSON request body, if any
-
-
-@dataclass
-class Answer:
-    status: int
-    body: Json | None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def error_answer(status: int, message: str, reason: str, rpc: str, style: str = "legacy") -> Answer:
-    error: Json = {"code": status, "message": message}
-    if style == "legacy":
-        error["errors"] = [{"message": message, "domain": "global", "reason": reason}]
-    error["status"] = rpc
-    return Answer(status, {"error": error})
 
 
 class Emulator:
@@ -308,7 +280,7 @@ class Emulator:
         if len(self._recent) < limit:
             self._recent.append(now)
             return None
-        answer = _quota_answer()
+        answer = quota_answer()
         if self.rate_limit_retry_after:
             answer.headers["Retry-After"] = str(max(1, math.ceil(self._recent[0] + window - now)))
         return answer
@@ -329,9 +301,9 @@ class Emulator:
         if fault.status == 0:
             return DROP
         if fault.status == 429:
-            answer = _quota_answer(fault.style)
+            answer = quota_answer(fault.style)
         else:
-            answer = error_answer(fault.status, fault.message, fault.reason, _rpc_status(fault.status), fault.style)
+            answer = error_answer(fault.status, fault.message, fault.reason, rpc_status(fault.status), fault.style)
         if fault.retry_after is not None:
             answer.headers["Retry-After"] = fault.retry_after
         return answer
@@ -356,18 +328,6 @@ class Emulator:
             rows = [{"method": r.http_method, "path": r.path, "id": r.method_id, "status": r.status} for r in self.log]
             return Answer(200, {"requests": rows, "count": self.count(), "writes": self.count(writes_only=True)})
         return Answer(404, {"error": {"code": 404, "message": "unknown control path"}})
-
-
-def _quota_answer(style: str = "legacy") -> Answer:
-    message = (
-        "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' "
-        "of service 'tagmanager.googleapis.com'."
-    )
-    return error_answer(429, message, "rateLimitExceeded", "RESOURCE_EXHAUSTED", style)
-
-
-def _rpc_status(status: int) -> str:
-    return {500: "INTERNAL", 502: "UNAVAILABLE", 503: "UNAVAILABLE", 403: "PERMISSION_DENIED"}.get(status, "UNKNOWN")
 
 
 def _container_json(api: FakeTagManager, path: str) -> Json:
