@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gtmgen import gtm_shapes as shapes
-from gtmgen.conformance import check_container, errors, parameter_paths
+from gtmgen.conformance import check_container, errors
 from gtmgen.container import (
     ALL_PAGES_TRIGGER_ID,
     BuiltInVariable,
@@ -22,6 +22,7 @@ from gtmgen.container import (
     Trigger,
     Variable,
 )
+from gtmgen.entity_texts import parameter_paths
 from gtmgen.export import load_export, read_parameter
 from tests.conftest import reference_exports
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from gtmgen.compile.parts import Part
-from gtmgen.conformance import tag_texts, trigger_texts, variable_texts
 from gtmgen.container import (
     BUILT_IN_TRIGGER_NAMES_BY_ID,
     BUILT_IN_VARIABLE_NAMES_BY_TYPE,
@@ -27,6 +26,7 @@ from gtmgen.container import (
     Variable,
     variable_references,
 )
+from gtmgen.entity_texts import tag_texts, trigger_texts, variable_texts
 from gtmgen.errors import CompileError
 from gtmgen.spec import SiteSpec
 
