@@ -143,10 +143,15 @@ def _same_paths(ctx: RuleContext, entries: list[_Entry]) -> Iterator[Diagnostic]
 
 def _shadowed_paths(ctx: RuleContext, entries: list[_Entry]) -> Iterator[Diagnostic]:
     """A path under an earlier entry's path never gets its own label: the earlier row wins."""
+    first: dict[str, tuple[int, _Entry, JsonPath, str]] = {}
     for position, entry in enumerate(entries):
         for where, path in entry.paths():
-            earlier = [(e, w, p) for e in entries[:position] for w, p in e.paths() if _covers(p, path)]
-            for other, other_where, other_path in earlier[:1]:
+            first.setdefault(_stem(path), (position, entry, where, path))
+    for position, entry in enumerate(entries):
+        for where, path in entry.paths():
+            covering = [first[stem] for stem in _ancestors(path) if stem in first]
+            earlier = [c for c in covering if c[0] < position]
+            for _, other, other_where, other_path in earlier[:1]:
                 message = (
                     f"{path!r} is under {other_path!r} of {other.name!r} (line {ctx.line(other_where)}), which comes "
                     f"first, so these pages get {other.name!r}; move {entry.name!r} above {other.name!r}"
@@ -154,17 +159,33 @@ def _shadowed_paths(ctx: RuleContext, entries: list[_Entry]) -> Iterator[Diagnos
                 yield ctx.error(where, message, "page-group-overlap")
 
 
+def _ancestors(path: str) -> list[str]:
+    """The stems of the listed paths that would cover `path`, nearest first (`/` covers nothing)."""
+    parts = _stem(path).split("/")
+    return ["/".join(parts[:end]) for end in range(len(parts) - 1, 1, -1)]
+
+
 def _paths_under_patterns(ctx: RuleContext, entries: list[_Entry]) -> Iterator[Diagnostic]:
-    patterns = [(e, p) for e in entries if (p := text(e.raw.get("pattern"))) and not pattern_problem(p)]
+    by_prefix: dict[str, list[tuple[_Entry, str]]] = {}
+    for entry in entries:
+        pattern = text(entry.raw.get("pattern"))
+        if pattern is not None and not pattern_problem(pattern):
+            by_prefix.setdefault(_literal_prefix(pattern), []).append((entry, pattern))
     for entry in entries:
         for where, path in entry.paths():
-            for other, pattern in patterns:
+            candidates = [c for end in range(len(path) + 1) for c in by_prefix.get(path[:end].lower(), ())]
+            for other, pattern in candidates:
                 if other is not entry and pattern_regex(pattern).fullmatch(path):
                     message = (
                         f"{path!r} is also covered by the pattern {pattern!r} of {other.name!r} "
                         f"(line {ctx.line(other.path)}); the listed entry wins for these pages"
                     )
                     yield ctx.warning(where, message, "page-group-overlap")
+
+
+def _literal_prefix(pattern: str) -> str:
+    """The text before a pattern's first placeholder: every page it covers starts with it."""
+    return pattern[: pattern.index("{")].lower()
 
 
 def _same_patterns(ctx: RuleContext, entries: list[_Entry]) -> Iterator[Diagnostic]:
