@@ -185,3 +185,14 @@ def test_login_needs_client_secrets_and_logout_forgets_the_token(tmp_path: Path)
     cached = auth.save_token("{}")
     assert runner.invoke(app, ["auth", "logout"]).exit_code == 0
     assert not cached.exists()
+
+
+def test_no_live_and_rollback_ask_for_no_more_than_they_use(emulator: Emulator, tmp_path: Path) -> None:
+    key, _ = _service_account(tmp_path, emulator)
+    result = gtmgen(emulator, "publish", str(SPEC), "--yes", "--no-live", credentials=str(key))
+    assert result.exit_code == 0, result.output
+    assert set(emulator.tokens.values()) == {PUBLISHING[:2]}
+    emulator.tokens.clear()
+    rollback = gtmgen(emulator, "rollback", str(SPEC), "1", "--yes", credentials=str(key))
+    assert rollback.exit_code == 0, rollback.output
+    assert set(emulator.tokens.values()) == {PUBLISHING[2:]}

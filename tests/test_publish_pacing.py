@@ -158,3 +158,13 @@ def test_client_errors_say_what_to_do(status: int, reason: str, message: str, ki
     mapped = classify(_http_error(status, message, reason), "publish", idempotent=True)
     assert type(mapped) is kind
     assert says in str(mapped) and str(mapped).startswith("publish: ")
+
+
+def test_retry_after_may_be_an_http_date() -> None:
+    import email.utils
+    import time
+
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    mapped = classify(_http_error(429, "Quota exceeded", retry_after=when), "x", idempotent=True)
+    assert isinstance(mapped, Retry) and mapped.retry_after is not None
+    assert 25 <= mapped.retry_after <= 31

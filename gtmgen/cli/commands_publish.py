@@ -262,7 +262,7 @@ def rollback(
     if not _confirmed(yes, f"Publish version {version_id} of {target.container.path} again?"):
         typer.echo("Nothing was changed.")
         raise typer.Exit(int(ExitCode.INVALID_INPUT))
-    api = _connect(api_endpoint, credentials, "publish", qps, deadline)
+    api = _connect(api_endpoint, credentials, "rollback", qps, deadline)
     live = publish_again(api, target.container, version_id)
     _say(_requests_line(api))
     typer.echo(f"Version {live.get('containerVersionId', version_id)} is live again.")

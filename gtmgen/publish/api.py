@@ -10,6 +10,8 @@ re-reading.
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import http.client
 import json
 import socket
@@ -111,11 +113,19 @@ def error_details(error: HttpError) -> tuple[str, str, str]:
 
 
 def _retry_after(error: HttpError) -> float | None:
+    """Retry-After in seconds: a number, or an HTTP date (RFC 9110 §10.2.3)."""
     value = error.resp.get("retry-after") if error.resp is not None else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
+    if value is None:
         return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
 
 
 def _is_quota(status: int, message: str, reason: str, rpc: str) -> bool:

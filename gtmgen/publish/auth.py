@@ -24,13 +24,14 @@ READONLY = SCOPE_PREFIX + "readonly"
 EDIT_CONTAINERS = SCOPE_PREFIX + "edit.containers"
 EDIT_VERSIONS = SCOPE_PREFIX + "edit.containerversions"
 PUBLISH = SCOPE_PREFIX + "publish"
-Purpose = Literal["read", "version", "publish"]
+Purpose = Literal["read", "version", "publish", "rollback"]
 # The least each command needs (tagmanager-api.md §3): plan reads; publish --no-live edits and
-# creates a version; publish also publishes it.
+# creates a version; publish also publishes it; rollback only publishes an existing version.
 SCOPES_BY_PURPOSE: dict[Purpose, tuple[str, ...]] = {
     "read": (READONLY,),
     "version": (EDIT_CONTAINERS, EDIT_VERSIONS),
     "publish": (EDIT_CONTAINERS, EDIT_VERSIONS, PUBLISH),
+    "rollback": (PUBLISH,),
 }
 LOGIN_SCOPES = (READONLY, EDIT_CONTAINERS, EDIT_VERSIONS, PUBLISH)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
