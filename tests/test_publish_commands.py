@@ -191,3 +191,19 @@ def test_endpoint_credentials_and_qps_come_from_the_environment(
     waits = [s for s in clock.slept if s > 0]
     assert waits and all(abs(s - 2.0) < 1e-6 for s in waits)  # 0.5 requests/s: 2 s apart
     assert "about" in result.stderr and "s left" in result.stderr
+
+
+@pytest.mark.parametrize(("answer", "published"), [("n\n", False), ("y\n", True), ("\n", False)])
+def test_on_a_terminal_publish_asks_first(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, answer: str, published: bool
+) -> None:
+    import gtmgen.cli.commands_publish as commands
+
+    state = seed(emulator, SPEC)
+    monkeypatch.setattr(commands, "_interactive", lambda: True)
+    result = gtmgen(emulator, "publish", str(SPEC), stdin=answer)
+    assert "Apply these changes and publish?" in result.stderr
+    assert (result.exit_code == 0) is published, result.output
+    assert (state.live_version_id == "1") is published
+    if not published:
+        assert "Nothing was changed." in result.stdout and emulator.count(writes_only=True) == 0

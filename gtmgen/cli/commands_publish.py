@@ -147,10 +147,14 @@ def plan(
         raise ChangesPending()
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def _confirmed(yes: bool, question: str) -> bool:
     if yes:
         return True
-    if not sys.stdin.isatty():
+    if not _interactive():
         _say("not confirmed: there is no terminal to ask on; pass --yes to go ahead without asking")
         raise typer.Exit(int(ExitCode.USAGE))
     return typer.confirm(question, default=False, err=True)
