@@ -161,13 +161,16 @@ def _confirmed(yes: bool, question: str) -> bool:
 
 
 def _progress(api: GoogleTagManagerApi, expected: int) -> None:
+    """A progress line per request on stderr: a bar, the step, and the expected time left."""
     start = api.requests_sent
     pause = api.pacer.seconds_per_request()
 
     def show(label: str) -> None:
-        done = api.requests_sent - start
-        left = max(0, expected - done) * pause
-        _say(f"[{min(done, expected)}/{expected}] {label}" + (f", about {left:.0f} s left" if left else ""))
+        done = min(api.requests_sent - start, expected)
+        filled = round(20 * done / expected) if expected else 20
+        left = (expected - done) * pause
+        eta = f", about {left:.0f} s left" if left else ""
+        _say(f"[{'#' * filled}{'.' * (20 - filled)}] {done}/{expected} {label}{eta}")
 
     api.pacer.listener = show
 
