@@ -159,3 +159,26 @@ def test_the_api_rate_limit_is_met_by_waiting_as_told() -> None:
         assert result.exit_code == 0, result.output
         assert any(r.status == 429 for r in emulator.log)
         assert "retried" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("method", "fault", "sent"),
+    [
+        ("workspaces.create", Fault(method="workspaces.create", status=0, after=True), 1),
+        ("workspaces.create", Fault(method="workspaces.create", status=500), 2),
+        ("create_version", Fault(method="create_version", status=0, after=True), 1),
+        ("create_version", Fault(method="create_version", status=503), 2),
+    ],
+)
+def test_unknown_outcomes_of_workspace_and_version_creation_are_looked_up_not_repeated(
+    clock: FakeClock, method: str, fault: Fault, sent: int
+) -> None:
+    with Emulator(page_size=5) as emulator:
+        state = seed(emulator, SPEC)
+        emulator.faults.append(fault)
+        result = gtmgen(emulator, "publish", str(SPEC), "--yes")
+        assert result.exit_code == 0, result.output
+        assert emulator.count(method=method) == sent
+        assert list(state.versions) == ["1"] and state.live_version_id == "1"
+        assert [w.name for w in state.workspaces.values()] == ["Default Workspace"]
+        assert not diff_containers(compiled(SPEC), live_container(emulator, state)).has_changes

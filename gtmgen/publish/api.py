@@ -334,6 +334,18 @@ class GoogleTagManagerApi:
             "publish", lambda: versions.publish(path=version_path, **params), write=True, idempotent=True
         )
 
+    def latest_version_header(self, container: ContainerRef) -> Json | None:
+        try:
+            return self._execute(
+                "read the latest version header",
+                lambda: self._containers().version_headers().latest(parent=container.path),
+                write=False,
+            )
+        except AuthError as error:
+            if error.status == 404:
+                return None
+            raise
+
     def live_version(self, container: ContainerRef) -> Json | None:
         try:
             return self._execute(

@@ -14,8 +14,8 @@ from gtmgen.container import Container
 from gtmgen.errors import ApiError, ConflictError, InputError
 from gtmgen.publish.apply import ApplyReport, apply_plan, status_drift
 from gtmgen.publish.plan import Plan, plan_changes
-from gtmgen.publish.protocol import ContainerRef, TagManagerApi
-from gtmgen.publish.read import read_target, read_workspace
+from gtmgen.publish.protocol import ContainerRef, Json, OutcomeUnknown, TagManagerApi
+from gtmgen.publish.read import find_workspace, read_target, read_workspace
 from gtmgen.publish.release import Release, release
 from gtmgen.spec import GtmTarget
 
@@ -115,7 +115,7 @@ def _workspace_for(api: TagManagerApi, plan: Plan, note: Note) -> Plan:
         return plan
     note(f"creating workspace {snapshot.workspace_name!r}")
     try:
-        created = api.create_workspace(snapshot.target, snapshot.workspace_name, "Managed by gtmgen")
+        created = _create_workspace(api, snapshot.target, snapshot.workspace_name)
     except ApiError as error:
         if snapshot.workspace_count >= FREE_WORKSPACES and error.status in (400, 403, 409, 429):
             raise ApiError(
@@ -139,6 +139,15 @@ def _workspace_for(api: TagManagerApi, plan: Plan, note: Note) -> Plan:
             "from the live version the plan was made from; run gtmgen publish again to review the new plan"
         )
     return replanned
+
+
+def _create_workspace(api: TagManagerApi, target: ContainerRef, name: str) -> Json:
+    """Create the workspace; when the outcome is unknown, look for it by name before asking again."""
+    try:
+        return api.create_workspace(target, name, "Managed by gtmgen")
+    except OutcomeUnknown:
+        found = find_workspace(api.list_workspaces(target), name)
+        return found if found is not None else api.create_workspace(target, name, "Managed by gtmgen")
 
 
 def _shown(plan: Plan) -> list[tuple[str, str, str, tuple[object, ...]]]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from gtmgen import __version__
 from gtmgen.errors import ApiError, ConflictError
-from gtmgen.publish.protocol import ContainerRef, Json, TagManagerApi, WorkspaceRef
+from gtmgen.publish.protocol import ContainerRef, Json, OutcomeUnknown, TagManagerApi, WorkspaceRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,15 +83,32 @@ def release(
 ) -> Release:
     """quick_preview (a compile check that changes nothing), create_version, then publish unless `live` is off."""
     check_answer("quick_preview", api.quick_preview(workspace))
-    created = api.create_version(workspace, name, notes)
-    check_answer("create_version", created)
-    version = created.get("containerVersion")
-    if not version:
-        raise ApiError("create_version: the API answered without a container version; nothing was published")
+    version = _create_version(api, workspace, name, notes)
     version_id = str(version.get("containerVersionId"))
     if live:
         check_answer("publish", api.publish_version(str(version["path"]), version.get("fingerprint")))
     return Release(version_id, name, previous_live, live)
+
+
+def _create_version(api: TagManagerApi, workspace: WorkspaceRef, name: str, notes: str) -> Json:
+    """create_version; when its outcome is unknown, find out (the workspace goes away when it
+    worked) instead of sending it again."""
+    try:
+        created = api.create_version(workspace, name, notes)
+    except OutcomeUnknown:
+        container = ContainerRef(workspace.account_id, workspace.container_id)
+        if any(str(w.get("workspaceId")) == workspace.workspace_id for w in api.list_workspaces(container)):
+            created = api.create_version(workspace, name, notes)  # it did not happen: safe to ask again
+        else:
+            header = api.latest_version_header(container)
+            if not header or header.get("name") != name:
+                raise
+            return dict(header)
+    check_answer("create_version", created)
+    version = created.get("containerVersion")
+    if not version:
+        raise ApiError("create_version: the API answered without a container version; nothing was published")
+    return dict(version)
 
 
 def rollback(api: TagManagerApi, container: ContainerRef, version_id: str) -> Json:
