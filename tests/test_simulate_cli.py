@@ -71,12 +71,13 @@ def test_simulate_json_lists_events_with_fired_tags() -> None:
     )
     assert code == 0
     data = json.loads(out)
-    purchase = next(e for e in data["events"] if e["event"] == "purchase")
+    assert isinstance(data, list) and [e["event"] for e in data[:3]] == ["gtm.init_consent", "gtm.init", "gtm.js"]
+    purchase = next(e for e in data if e["event"] == "purchase")
     fired = {t["name"]: t for t in purchase["fired"]}
     ads = fired["GAds - Purchase Enhanced - Tag"]
     assert ads["type"] == "awct" and ads["conversion"] is True
     assert ads["summary"]["conversion_label"] == "UXDYCJKDzdwDEKzamtAo"
-    assert data["consent"]["ad_storage"] == "granted"
+    assert ads["parameters"]["conversionId"] == "10905627948" and purchase["page"] == "https://shop.example.com/"
 
 
 @pytest.mark.parametrize(

@@ -149,8 +149,9 @@ def _walk(value: Value) -> Iterator[Value]:
 
 
 def render_json(timeline: Timeline) -> str:
-    """The timeline as JSON (stable key order, two-space indent, trailing newline)."""
-    return json.dumps(timeline.as_json(), indent=2, ensure_ascii=False) + "\n"
+    """The timeline as a JSON list of events, each with the tags it fired (name, type, resolved
+    parameters), blocked and undetermined; steps GTM did not hear have `"event": null`."""
+    return json.dumps([e.as_json() for e in timeline.entries], indent=2, ensure_ascii=False) + "\n"
 
 
 def render_text(timeline: Timeline, *, verbose: bool = False) -> str:
