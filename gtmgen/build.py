@@ -81,7 +81,10 @@ def _load_spec(path: Path) -> SiteSpec:
 
 def compile_checked(spec: SiteSpec, source: str) -> Container:
     """Compile a spec and refuse any container that fails conformance."""
-    container = compile_site(spec)
+    try:
+        container = compile_site(spec)
+    except CompileError as error:  # the compiler names the spec key; add the file
+        raise CompileError(source, f"{error.source}: {error.message}") from None
     problems = errors(check_container(container))
     if problems:
         details = "; ".join(f.render() for f in problems[:5])

@@ -149,3 +149,13 @@ def test_build_does_not_import_the_google_api_client(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_gtm_variable_syntax_in_spec_text_is_refused(workdir: Path) -> None:
+    spec = _spec_copy(workdir, EXAMPLES / "minimal.yaml")
+    text = spec.read_text(encoding="utf-8").replace("thank_you_page: /thank-you/", 'thank_you_page: "/t-{{Page URL}}/"')
+    spec.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["build", str(spec)])
+    assert result.exit_code == 1
+    assert "minimal.yaml: conversions[0].when.thank_you_page: '/t-{{Page URL}}/' contains {{Page URL}}" in result.stderr
+    assert not (workdir / "build").exists()

@@ -10,7 +10,15 @@ pushes are processed before the next event, so every Google tag starts with thes
 
 from __future__ import annotations
 
-from gtmgen.compile.parts import FOLDER_CONSENT, NO_CONSENT_NEEDED, Part, clean_name, custom_event_trigger, html_tag
+from gtmgen.compile.parts import (
+    FOLDER_CONSENT,
+    NO_CONSENT_NEEDED,
+    Part,
+    clean_name,
+    custom_event_trigger,
+    html_tag,
+    literal,
+)
 from gtmgen.compile.render import render
 from gtmgen.container import CONSENT_INITIALIZATION_TRIGGER_ID, Trigger, ownership_notes
 from gtmgen.spec import CONSENT_SIGNALS, Consent, SiteSpec
@@ -70,5 +78,6 @@ def compile_consent(spec: SiteSpec) -> Part:
     triggers: tuple[Trigger, ...] = ()
     if spec.consent.update_event:
         what = "The consent platform's update event: tags that need ad consent get a second chance to fire."
-        triggers = (custom_event_trigger(spec.consent.update_event, "consent.update_event", what, FOLDER_CONSENT),)
+        event = literal(spec.consent.update_event, "consent.update_event")
+        triggers = (custom_event_trigger(event, "consent.update_event", what, FOLDER_CONSENT),)
     return Part(tags=(tag,), triggers=triggers)

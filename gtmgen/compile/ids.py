@@ -37,13 +37,14 @@ KIND_ORDER = ("folder", "variable", "trigger", "tag")
 Entity = TypeVar("Entity", Tag, Trigger, Variable)
 
 
-def _merge(kind: str, entities: Iterable[Entity], source: str) -> list[Entity]:
+def _merge(kind: str, entities: Iterable[Entity]) -> list[Entity]:
     """One entity per name; two stages may both contribute the same one (e.g. a shared trigger)."""
     by_name: dict[str, Entity] = {}
     for entity in entities:
         seen = by_name.setdefault(entity.name, entity)
         if replace(seen, notes="") != replace(entity, notes=""):
-            raise CompileError(source, f"two different {kind}s would both be named {entity.name!r}; rename one")
+            message = f"two different {kind}s would both be named {entity.name!r}; rename one in the spec"
+            raise CompileError(f"{kind} names", message)
     return list(by_name.values())
 
 
@@ -62,11 +63,11 @@ def _used_variables(tags: list[Tag], triggers: list[Trigger], variables: list[Va
     return used
 
 
-def _prune(part: Part, source: str) -> tuple[list[Tag], list[Trigger], list[Variable], set[str]]:
-    tags = _merge("tag", part.tags, source)
+def _prune(part: Part) -> tuple[list[Tag], list[Trigger], list[Variable], set[str]]:
+    tags = _merge("tag", part.tags)
     fired = {i for t in tags for i in t.firing_trigger_ids + t.blocking_trigger_ids}
-    triggers = [t for t in _merge("trigger", part.triggers, source) if t.name in fired]
-    variables = _merge("variable", part.variables, source)
+    triggers = [t for t in _merge("trigger", part.triggers) if t.name in fired]
+    variables = _merge("variable", part.variables)
     used = _used_variables(tags, triggers, variables)
     return tags, triggers, [v for v in variables if v.name in used], used
 
@@ -137,7 +138,7 @@ def _folder_names(tags: list[Tag], triggers: list[Trigger], variables: list[Vari
 
 def assemble(spec: SiteSpec, part: Part) -> Container:
     """The finished container: ids assigned, names resolved, built-ins enabled."""
-    tags, triggers, variables, used = _prune(part, spec.source_file or spec.site.name)
+    tags, triggers, variables, used = _prune(part)
     folders = _folder_names(tags, triggers, variables)
     keys = [("folder", n) for n in folders] + [("variable", v.name) for v in variables]
     keys += [("trigger", t.name) for t in triggers] + [("tag", t.name) for t in tags]

@@ -11,7 +11,17 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gtmgen.container import Condition, ConsentSettings, Parameter, Tag, Trigger, Variable, ownership_notes
+from gtmgen.container import (
+    Condition,
+    ConsentSettings,
+    Parameter,
+    Tag,
+    Trigger,
+    Variable,
+    ownership_notes,
+    variable_references,
+)
+from gtmgen.errors import CompileError
 
 # Folders, in the order GTM's UI lists them (by name).
 FOLDER_CONSENT = "00 Consent"
@@ -67,6 +77,15 @@ def clean_name(text: str) -> str:
     """Spec text made fit for an entity name: one line, no `{`/`}` (GTM reads `{{` as a variable)."""
     cleaned = _UNSAFE_NAME.sub(" ", text).strip()
     return cleaned[:NAME_LIMIT].rstrip() or "unnamed"
+
+
+def literal(text: str, source: str) -> str:
+    """Spec text for a GTM template value: refused if it holds `{{...}}`, which GTM would read as
+    a variable reference (template values have no escape for it)."""
+    found = variable_references(text)
+    if found:
+        raise CompileError(source, f"{text!r} contains {{{{{found[0]}}}}}, which Tag Manager reads as a variable")
+    return text
 
 
 def ref(variable_name: str) -> str:

@@ -21,6 +21,7 @@ from gtmgen.compile.parts import (
     custom_event_trigger,
     data_layer_variable,
     html_tag,
+    literal,
     ref,
 )
 from gtmgen.compile.render import render
@@ -173,7 +174,8 @@ def with_descendants(selector: str) -> str:
 
 
 def _click(spec: SiteSpec, click: ClickSignal) -> Part:
-    condition = Condition.of("CSS_SELECTOR", ref("Click Element"), with_descendants(click.selector))
+    selector = with_descendants(literal(click.selector, f"{click.source}.selector"))
+    condition = Condition.of("CSS_SELECTOR", ref("Click Element"), selector)
     what = f"Clicks on {click.selector!r} (or inside it): an audience signal, never a conversion."
     trigger = Trigger(
         "",

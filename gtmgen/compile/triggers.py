@@ -22,6 +22,7 @@ from gtmgen.compile.parts import (
     custom_event_trigger,
     data_layer_variable,
     html_tag,
+    literal,
     ref,
 )
 from gtmgen.compile.render import render
@@ -74,8 +75,10 @@ def listener(plugin: Plugin) -> Part:
     return Part(tags=(tag,))
 
 
-def _page_scope(when: When) -> tuple[Condition, ...]:
-    return (Condition.of("STARTS_WITH", ref("Page Path"), when.page_path),) if when.page_path else ()
+def _page_scope(c: Conversion) -> tuple[Condition, ...]:
+    path = c.when.page_path
+    scope = literal(path, f"{c.source}.when.page_path") if path else None
+    return (Condition.of("STARTS_WITH", ref("Page Path"), scope),) if scope else ()
 
 
 def _scope_suffix(when: When) -> str:
@@ -84,7 +87,7 @@ def _scope_suffix(when: When) -> str:
 
 def _thank_you(c: Conversion, notes: str) -> Part:
     when = c.when
-    path = when.thank_you_page or ""
+    path = literal(when.thank_you_page or "", f"{c.source}.when.thank_you_page")
     condition = Condition.of(MATCH_OPERATORS[when.thank_you_match], ref("Page Path"), path)
     name = clean_name(f"PV - thank you {when.thank_you_match} {path}")
     trigger = Trigger("", name, "PAGEVIEW", filter=(condition,), notes=notes, parent_folder_id=FOLDER_CONVERSIONS)
@@ -92,7 +95,8 @@ def _thank_you(c: Conversion, notes: str) -> Part:
 
 
 def _datalayer_event(c: Conversion, notes: str) -> Part:
-    trigger = custom_event_trigger(c.when.datalayer_event or "", c.source, "", FOLDER_CONVERSIONS)
+    event = literal(c.when.datalayer_event or "", f"{c.source}.when.datalayer_event")
+    trigger = custom_event_trigger(event, c.source, "", FOLDER_CONVERSIONS)
     return Part(triggers=(replace(trigger, notes=notes),))
 
 
@@ -103,7 +107,7 @@ def _plugin(c: Conversion, notes: str) -> Part:
     trigger = replace(custom_event_trigger(event, c.source, "", FOLDER_CONVERSIONS), notes=notes)
     variables: tuple[Variable, ...] = ()
     if c.when.form_id is not None:
-        form = Condition.of("EQUALS", ref(FORM_ID_DLV), c.when.form_id)
+        form = Condition.of("EQUALS", ref(FORM_ID_DLV), literal(c.when.form_id, f"{c.source}.when.plugin.form_id"))
         trigger = replace(trigger, name=clean_name(f"CE - {event} form {c.when.form_id}"), filter=(form,))
         what = "The form id a gtmgen listener pushed with its success event."
         variables = (data_layer_variable("form_id", "conversions[].when.plugin", what, FOLDER_LISTENERS, FORM_ID_DLV),)
@@ -117,7 +121,7 @@ def _link_click(c: Conversion, notes: str) -> Part:
         "",
         clean_name(f"LC - {c.when.link_click} links{_scope_suffix(c.when)}"),
         "LINK_CLICK",
-        filter=(condition, *_page_scope(c.when)),
+        filter=(condition, *_page_scope(c)),
         special=LINK_CLICK_SPECIAL,
         notes=notes,
         parent_folder_id=FOLDER_CONVERSIONS,
@@ -126,7 +130,7 @@ def _link_click(c: Conversion, notes: str) -> Part:
 
 
 def _element_visible(c: Conversion, notes: str) -> Part:
-    selector = c.when.element_visible or ""
+    selector = literal(c.when.element_visible or "", f"{c.source}.when.element_visible")
     params = (
         Parameter.template("selectorType", "CSS"),
         Parameter.template("elementSelector", selector),
@@ -140,7 +144,7 @@ def _element_visible(c: Conversion, notes: str) -> Part:
         "",
         name,
         "ELEMENT_VISIBILITY",
-        filter=_page_scope(c.when),
+        filter=_page_scope(c),
         parameter=params,
         notes=notes,
         parent_folder_id=FOLDER_CONVERSIONS,
