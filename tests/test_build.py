@@ -153,7 +153,9 @@ def test_build_does_not_import_the_google_api_client(tmp_path: Path) -> None:
 
 def test_gtm_variable_syntax_in_spec_text_is_refused(workdir: Path) -> None:
     spec = _spec_copy(workdir, EXAMPLES / "minimal.yaml")
-    text = spec.read_text(encoding="utf-8").replace("thank_you_page: /thank-you/", 'thank_you_page: "/t-{{Page URL}}/"')
+    original = spec.read_text(encoding="utf-8")
+    text = original.replace("thank_you_page: /thank-you/", 'thank_you_page: "/t-{{Page URL}}/"')
+    assert text != original
     spec.write_text(text, encoding="utf-8")
     result = runner.invoke(app, ["build", str(spec)])
     assert result.exit_code == 1
