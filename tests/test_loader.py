@@ -5,12 +5,14 @@ from __future__ import annotations
 import string
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gtmgen import loader as loader_module
 from gtmgen.errors import SpecError
 from gtmgen.loader import SpecLoader, format_path, load_document, load_text
 
@@ -229,3 +231,21 @@ def test_a_duplicate_key_is_found_at_any_depth(key: str, depth: int) -> None:
     (problem,) = load_text(text, "d.yaml").problems
     assert (problem.location.line, problem.location.column) == (depth + 2, 2 * depth + 1)
     assert f"first defined on line {depth + 1}" in problem.message
+
+
+@settings(max_examples=150, deadline=None)
+@given(_documents)
+def test_libyaml_and_pyyaml_give_the_same_document(data: dict[str, Any]) -> None:
+    text = yaml.dump(data, Dumper=_CoreDumper, allow_unicode=True, sort_keys=False, width=60)
+    fast = load_text(text, "p.yaml")
+    with mock.patch.object(loader_module, "_FastLoader", None):
+        slow = load_text(text, "p.yaml")
+    assert (fast.data, fast.value_locations, fast.key_locations) == (
+        slow.data,
+        slow.value_locations,
+        slow.key_locations,
+    )
+
+
+def test_libyaml_is_used_when_present() -> None:
+    assert loader_module._FastLoader is not None or not yaml.__with_libyaml__
