@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gtmgen.container import Container, Tag, Trigger, variable_references
+from gtmgen.container import Container, Parameter, Tag, Trigger, variable_references
 from gtmgen.simulate.conditions import Truth, all_of, evaluate
 from gtmgen.simulate.contracts import EventIds, event_id_variables
 from gtmgen.simulate.datalayer import merge_push
@@ -23,7 +23,7 @@ from gtmgen.simulate.listeners import Listener, find_listeners
 from gtmgen.simulate.page import Page, Scenario, Step
 from gtmgen.simulate.report import EventResult, StepNote, TagFiring, TagSkip, Timeline
 from gtmgen.simulate.summaries import consent_note, is_conversion, summarize
-from gtmgen.simulate.values import Unknown
+from gtmgen.simulate.values import Unknown, Value
 from gtmgen.simulate.variables import EventState, Resolver
 
 # Trigger types that fire on one named event, for every trigger of the type.
@@ -282,8 +282,14 @@ class _TagPass:
         self._record(helper, (), role)
         return True
 
+    def _parameter(self, tag: Tag, parameter: Parameter) -> Value:
+        """A resolved parameter; Custom HTML stays code (its variables are listed separately)."""
+        if tag.type == "html" and parameter.key == "html":
+            return parameter.value or ""
+        return self.resolver.parameter(parameter)
+
     def _record(self, tag: Tag, trigger_names: tuple[str, ...], role: str) -> None:
-        parameters = {p.key: self.resolver.parameter(p) for p in tag.parameter if p.key is not None}
+        parameters = {p.key: self._parameter(tag, p) for p in tag.parameter if p.key is not None}
         names = dict.fromkeys(n for p in tag.parameter for q in p.walk() for n in variable_references(q.value or ""))
         summary = summarize(tag, parameters, self.resolver)
         self.fired.append(

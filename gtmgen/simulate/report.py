@@ -191,12 +191,17 @@ def _entry_lines(entry: Entry, verbose: bool) -> list[str]:
     return lines
 
 
+def _short(text: str, limit: int = 160) -> str:
+    """Long values (Custom HTML above all) cut for the timeline; JSON output keeps them whole."""
+    return text if len(text) <= limit else f"{text[: limit - 20]}... ({len(text)} characters)"
+
+
 def _fired_lines(tag: TagFiring, verbose: bool) -> list[str]:
     role = f" [{tag.role}]" if tag.role else ""
     lines = [f"     fired    {tag.name} ({tag.type}){role}"]
     shown = dict(tag.parameters) if verbose else {k: v for k, v in tag.summary.items() if k != "platform"}
     if shown:
-        lines.append("              " + ", ".join(f"{k}={display(v)}" for k, v in shown.items()))
+        lines.append("              " + ", ".join(f"{k}={_short(display(v))}" for k, v in shown.items()))
     if tag.consent:
         lines.append(f"              consent: {tag.consent}")
     return lines
