@@ -239,6 +239,9 @@ def _did_you_mean(word: str, choices: Sequence[str]) -> str:
     if not close:
         lowered = {c.lower(): c for c in choices}
         close = [lowered[word.lower()]] if word.lower() in lowered else []
+    if not close and len(word) >= 3:
+        containing = [c for c in choices if word.lower() in c.lower()]  # `call` -> `phone_call`
+        close = containing if len(containing) == 1 else []
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
