@@ -46,7 +46,7 @@ def test_validate_reports_every_file_and_fails_if_one_fails(tmp_path: Path) -> N
     assert out == f"{MINIMAL}: ok\n"
     assert err.splitlines() == [
         f"{broken}:25:11: error: 'call' is not allowed here; expected one of: form_submission, phone_call, "
-        "booking, purchase, lead, custom (at conversions[1].kind)",
+        "booking, purchase, lead, custom (did you mean 'phone_call'?) (at conversions[1].kind)",
         f"{tmp_path / 'missing.yaml'}:1:1: error: no such file (at $)",
     ]
 
