@@ -25,6 +25,7 @@ RULES: tuple[Rule, ...] = (
     conversions.check_unique_conversion_names,
     conversions.check_unique_click_names,
     conversions.check_thank_you_pages,
+    conversions.check_page_path_scope,
     conversions.check_phone_calls,
     conversions.check_plugin_form_ids,
     conversions.check_value_and_currency,

@@ -97,9 +97,6 @@ def check_thank_you_pages(ctx: RuleContext) -> Iterator[Diagnostic]:
                 "a thank-you page is a path starting with /, such as /thank-you/ (for a pattern set `match: regex`)"
             )
             yield ctx.error(where, f"{message}; found {value!r}", "thank-you-path")
-        if "page_path" in when:
-            message = "page_path has no effect with thank_you_page (the page is already given); remove it"
-            yield ctx.warning((*path, "when", "page_path"), message, "page-path-ignored", key=True)
 
 
 _JS_NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
@@ -115,6 +112,19 @@ def regex_problem(pattern: str) -> str | None:
         where = f" at position {error.pos + 1}" if error.pos is not None else ""
         return f"{error.msg}{where}"
     return None
+
+
+_SCOPED_SIGNALS = ("link_click", "element_visible")
+
+
+def check_page_path_scope(ctx: RuleContext) -> Iterator[Diagnostic]:
+    """`page_path` narrows clicks and visible elements; other signals ignore it."""
+    for path, conversion in ctx.conversions():
+        when = mapping(conversion.get("when"))
+        signal = next((key for key in when if key != "page_path"), None)
+        if "page_path" in when and signal is not None and signal not in _SCOPED_SIGNALS:
+            message = f"page_path has no effect with {signal} (only with link_click and element_visible); remove it"
+            yield ctx.warning((*path, "when", "page_path"), message, "page-path-ignored", key=True)
 
 
 def check_phone_calls(ctx: RuleContext) -> Iterator[Diagnostic]:
