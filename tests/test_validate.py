@@ -101,6 +101,13 @@ PAID = (EXAMPLES / "paid-booking.yaml").read_text(encoding="utf-8")
             "plugin-form-id",
             75,
         ),
+        (
+            FOUNDATION,
+            "      plugin: contact_form_7\n",
+            "      plugin: contact_form_7\n      page_path: /x/\n",
+            "page-path-ignored",
+            76,
+        ),
         (FOUNDATION, "      event: Lead\n", "      event: lead\n", "meta-event-case", 81),
         (FOUNDATION, "      event: generate_lead\n", "      event: form_submit\n", "ga4-enhanced-measurement", 83),
         (
