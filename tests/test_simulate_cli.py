@@ -172,7 +172,7 @@ def test_malformed_scenario_file_reports_every_problem_located(folder: Path) -> 
     assert code == ExitCode.INVALID_INPUT and out == ""
     lines = err.splitlines()
     expected = [
-        f"{path}:2:10: error: consent must be `granted`, `denied` or a mapping of consent types to those",
+        f"{path}:2:10: error: consent must be `granted`, `denied`, `default` (the container's own defaults)",
         f"{path}:7:9: error: unknown step 'clik'",
         f"{path}:8:17: error: scroll (a percentage) must be a number (0 or more)",
         f"{path}:9:31: error: consent for ad_storage must be `granted` or `denied`",
@@ -212,3 +212,20 @@ def test_missing_target_and_empty_folder(folder: Path) -> None:
     empty.mkdir()
     code, _, err = _invoke("test", str(empty))
     assert code == ExitCode.INVALID_INPUT and "no scenario files (*.tracking.yaml) found" in err
+
+
+def test_region_needs_consent_default_and_default_stands_alone() -> None:
+    code, _, err = _invoke("simulate", str(ADS_EXPORT), "--page", "https://x.com/", "--region", "DE")
+    assert code == ExitCode.INVALID_INPUT and "--region applies to --consent default" in err
+    code, _, err = _invoke(
+        "simulate", str(ADS_EXPORT), "--page", "https://x.com/", "--consent", "default", "--consent", "denied"
+    )
+    assert code == ExitCode.INVALID_INPUT and "give no other --consent" in err
+
+
+def test_consent_default_without_defaults_in_the_container_says_so() -> None:
+    code, out, _ = _invoke(
+        "simulate", str(ADS_EXPORT), "--page", "https://x.com/", "--consent", "default", "--region", "de"
+    )
+    assert code == 0
+    assert "assumed: consent from no consent default in the container: all granted, for a visitor from DE" in out

@@ -381,3 +381,44 @@ def test_every_reference_export_simulates_without_a_crash(path: Path) -> None:
     render_json(timeline)
     tag_names = {t.name for t in container.tags}
     assert all(t.name in tag_names for _e, t in timeline.firings())
+
+
+CONSENT_HTML = """<script>
+  window.dataLayer = window.dataLayer || [];
+  function gtag() { dataLayer.push(arguments); }
+  gtag('consent', 'default', {ad_storage: 'denied', ad_user_data: 'denied', analytics_storage: 'denied'});
+  gtag("consent", "default", {"ad_storage": "granted", "ad_user_data": "granted", "region": ["US"]});
+  gtag("consent", "default", {"ad_user_data": "denied", "region": ["US-CA"]});
+</script>"""
+
+
+@pytest.mark.parametrize(
+    ("region", "fired", "ad_user_data"),
+    [("US", True, "granted"), ("US-CA", False, "denied"), ("DE", False, "denied"), (None, False, "denied")],
+)
+def test_consent_from_the_containers_defaults_by_region(region: str | None, fired: bool, ad_user_data: str) -> None:
+    tags = (
+        _tag(
+            "consent default", CONSENT_INITIALIZATION_TRIGGER_ID, parameter=(Parameter.template("html", CONSENT_HTML),)
+        ),
+        _tag("pixel", ALL_PAGES_TRIGGER_ID, consent=ConsentSettings("NEEDED", ("ad_storage", "ad_user_data"))),
+    )
+    timeline = simulate(_container(tags), Scenario(PAGE, (), container_consent=True, region=region))
+    assert ("pixel" in [t.name for _e, t in timeline.firings()]) is fired
+    assert dict(timeline.consent)["ad_user_data"] == ad_user_data
+    assert dict(timeline.consent)["ad_storage"] == ("granted" if region and region.startswith("US") else "denied")
+    assert "consent from the container's" in timeline.assumptions[0]
+
+
+def test_visitor_choices_outlive_page_loads_and_container_defaults() -> None:
+    tags = (
+        _tag(
+            "consent default", CONSENT_INITIALIZATION_TRIGGER_ID, parameter=(Parameter.template("html", CONSENT_HTML),)
+        ),
+        _tag("pixel", ALL_PAGES_TRIGGER_ID, consent=ConsentSettings("NEEDED", ("ad_storage",))),
+    )
+    steps = (ConsentUpdate((("ad_storage", "granted"),)), Visit(Page("https://example.com/next/")))
+    timeline = simulate(_container(tags), Scenario(PAGE, steps, container_consent=True, region="DE"))
+    assert [(e.page, t.name) for e, t in timeline.firings() if t.name == "pixel"] == [
+        ("https://example.com/next/", "pixel")
+    ]

@@ -20,11 +20,16 @@ class TimelineFormat(str, enum.Enum):
     json = "json"
 
 
-def _consent_option(values: list[str]) -> ConsentMap:
-    """`--consent granted|denied` for every type, or `--consent ad_storage=denied` per type."""
+def _consent_option(values: list[str]) -> tuple[ConsentMap, bool]:
+    """`--consent granted|denied` for every type, `--consent ad_storage=denied` per type, or
+    `--consent default`: the container's own consent defaults (with `--region`)."""
     from gtmgen.simulate.page import CONSENT_TYPES, consent_all, consent_with
 
     states = consent_all("granted")
+    if "default" in values:
+        if len(values) > 1:
+            raise InputError("--consent default takes the container's defaults; give no other --consent")
+        return states, True
     for value in values:
         name, _, text = value.rpartition("=")
         state: ConsentState = "granted" if text == "granted" else "denied"
@@ -36,7 +41,7 @@ def _consent_option(values: list[str]) -> ConsentMap:
             raise InputError(f"--consent {value!r}: unknown consent type {name!r} ({', '.join(CONSENT_TYPES)})")
         else:
             states = consent_with(states, {name: state})
-    return states
+    return states, False
 
 
 def _variable_option(values: list[str]) -> tuple[tuple[str, str], ...]:
@@ -63,7 +68,14 @@ def simulate_command(
     ] = None,
     consent: Annotated[
         list[str] | None,
-        typer.Option("--consent", help="granted, denied, or TYPE=granted|denied (repeatable); default granted."),
+        typer.Option(
+            "--consent",
+            help="granted, denied, TYPE=granted|denied (repeatable), or default (the container's own "
+            "consent defaults, see --region); default: granted.",
+        ),
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="The visitor's region for --consent default (DE, US-CA, ...).")
     ] = None,
     variable: Annotated[
         list[str] | None, typer.Option("--var", help="NAME=VALUE for a variable the simulator cannot compute.")
@@ -80,9 +92,11 @@ def simulate_command(
     container = load_container(target)
     steps: list[Step] = [Push({"event": name}) for name in event or ()]
     steps += [Click(_clicked(item)) for item in click or ()]
-    scenario = Scenario(
-        Page(page, referrer), tuple(steps), _consent_option(consent or []), _variable_option(variable or [])
-    )
+    (states, from_container), stubs = _consent_option(consent or []), _variable_option(variable or [])
+    if region and not from_container:
+        raise InputError("--region applies to --consent default (the container's consent defaults)")
+    region_code = region.upper() if region else None
+    scenario = Scenario(Page(page, referrer), tuple(steps), states, stubs, from_container, region_code)
     timeline = simulate(container, scenario)
     text = render_json(timeline) if output_format is TimelineFormat.json else render_text(timeline, verbose=verbose)
     typer.echo(text, nl=False)

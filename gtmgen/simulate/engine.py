@@ -17,10 +17,11 @@ from typing import Any
 
 from gtmgen.container import Container, Parameter, Tag, Trigger, variable_references
 from gtmgen.simulate.conditions import Truth, all_of, evaluate
+from gtmgen.simulate.consentmode import ConsentCommand, consent_commands, resolve_defaults
 from gtmgen.simulate.contracts import EventIds, event_id_variables
 from gtmgen.simulate.datalayer import merge_push
 from gtmgen.simulate.listeners import Listener, find_listeners
-from gtmgen.simulate.page import Page, Scenario, Step
+from gtmgen.simulate.page import ConsentMap, ConsentState, Page, Scenario, Step, consent_all
 from gtmgen.simulate.report import EventResult, StepNote, TagFiring, TagSkip, Timeline
 from gtmgen.simulate.summaries import consent_note, is_conversion, summarize
 from gtmgen.simulate.values import Unknown, Value
@@ -57,7 +58,10 @@ class VisitState:
     def __init__(self, container: Container, scenario: Scenario) -> None:
         self.container = container
         self.scenario = scenario
-        self.consent = dict(scenario.consent)
+        self.choices: dict[str, ConsentState] = {}  # the visitor's updates; they outlive page loads
+        self.base_consent: dict[str, ConsentState] = dict(scenario.consent)
+        self.consent_notes: list[str] = []
+        self.initial_consent: ConsentMap | None = None
         self.overrides = dict(scenario.variables)
         self.entries: list[EventResult | StepNote] = []
         self.triggers = {t.trigger_id: t for t in container.triggers}
@@ -69,9 +73,16 @@ class VisitState:
 
     # ------------------------------------------------------------ page loads
 
+    @property
+    def consent(self) -> dict[str, ConsentState]:
+        return self.base_consent | self.choices
+
     def load(self, page: Page, cause: str) -> None:
         self.page, self.url = page, page.url
         self.ids.new_page()
+        self.defaults: list[ConsentCommand] = []
+        if self.scenario.container_consent:
+            self.base_consent = dict(consent_all("granted"))
         self.model: dict[str, Any] = {}
         self.number = 0
         self.fired_on_page: dict[str, int] = {}
@@ -139,6 +150,23 @@ class VisitState:
         names = tuple(self.container.trigger_name(t) for t, truth in truths.items() if truth is True)
         self.entries.append(EventResult(self.number, str(message["event"]), cause, self.url, names, *result))
         self._activate_listeners(result[0])
+        if self.scenario.container_consent:
+            self._apply_consent_commands(result[0], resolver)
+        if message["event"] == "gtm.init_consent" and self.initial_consent is None:
+            self.initial_consent = tuple(self.consent.items())
+
+    def _apply_consent_commands(self, fired: tuple[TagFiring, ...], resolver: Resolver) -> None:
+        """The container's `gtag('consent', ...)` commands in the Custom HTML that just fired."""
+        for tag in fired:
+            if tag.type != "html":
+                continue
+            for command in consent_commands(str(tag.parameters.get("html", "")), resolver.render):
+                if command.kind == "default":
+                    self.defaults.append(command)
+                else:
+                    self.choices |= dict(command.states)
+        if self.defaults:
+            self.base_consent = dict(consent_all("granted")) | resolve_defaults(self.defaults, self.scenario.region)
 
     def _trigger_truths(self, event: str, scope: Scope, resolver: Resolver) -> dict[str, Truth]:
         truths: dict[str, Truth] = {tid: True for tid, name in EVENT_BY_BUILT_IN_TRIGGER.items() if name == event}
@@ -321,11 +349,20 @@ def simulate(container: Container, scenario: Scenario) -> Timeline:
     for step in scenario.steps:
         visit.step(step)
     label = f"{container.name} ({container.public_id})" if container.public_id else container.name
-    return Timeline(label, scenario.consent, tuple(visit.entries), _assumptions(scenario, visit.event_id_names))
+    consent = visit.initial_consent or scenario.consent
+    return Timeline(
+        label, consent, tuple(visit.entries), _assumptions(scenario, visit.event_id_names, bool(visit.defaults))
+    )
 
 
-def _assumptions(scenario: Scenario, event_ids: list[str]) -> tuple[str, ...]:
+def _assumptions(scenario: Scenario, event_ids: list[str], found_defaults: bool) -> tuple[str, ...]:
     stubs = [f"variable {{{{{name}}}}} = {value!r} (given by the scenario)" for name, value in scenario.variables]
+    if scenario.container_consent:
+        where = f"a visitor from {scenario.region}" if scenario.region else "a visitor from no listed region"
+        found = (
+            "the container's consent defaults" if found_defaults else "no consent default in the container: all granted"
+        )
+        stubs.insert(0, f"consent from {found}, for {where}")
     contract = [
         f"{{{{{name}}}}} follows gtmgen's event-id contract (generated-N stands for a fresh random id)"
         for name in event_ids

@@ -191,3 +191,7 @@ class Scenario:
     steps: tuple[Step, ...] = ()
     consent: ConsentMap = field(default_factory=lambda: consent_all("granted"))
     variables: tuple[tuple[str, Any], ...] = ()
+    # Take the consent state from the container's own consent defaults, for a visitor from
+    # `region` (ISO 3166-2: "DE", "US-CA"), instead of `consent`.
+    container_consent: bool = False
+    region: str | None = None

@@ -2,7 +2,7 @@
 
 ```yaml
 target: foundation-repair.yaml        # the spec (compiled first) or container export under test
-consent: granted                      # default for every scenario: granted, denied or per type
+consent: granted                      # for every scenario: granted, denied, per type, or `default`
 scenarios:
   - name: A tel: click is one phone-call conversion
     page: https://example.com/contact/
@@ -128,8 +128,38 @@ def _expectations(reader: YamlReader, value: Any, path: JsonPath) -> Expectation
 
 # ---------------------------------------------------------------- scenarios and files
 
-_CASE_KEYS = frozenset({"name", "page", "consent", "steps", "expect", "variables"})
-_FILE_KEYS = frozenset({"target", "consent", "variables", "scenarios"})
+_CASE_KEYS = frozenset({"name", "page", "consent", "region", "steps", "expect", "variables"})
+_FILE_KEYS = frozenset({"target", "consent", "region", "variables", "scenarios"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Defaults:
+    """What a file sets for all its scenarios (each scenario may override it)."""
+
+    consent: ConsentMap
+    container_consent: bool = False
+    region: str | None = None
+    variables: tuple[tuple[str, Any], ...] = ()
+
+
+def _settings(reader: YamlReader, raw: dict[str, Any], path: JsonPath, base: _Defaults) -> _Defaults:
+    """`consent:` (granted, denied, per type, or `default`: the container's own defaults),
+    `region:` and `variables:` at file or scenario level."""
+    consent, container = base.consent, base.container_consent
+    if raw.get("consent") == "default":
+        container = True
+    elif "consent" in raw:
+        consent, container = (
+            read_consent(reader, raw["consent"], (*path, "consent"), base.consent, default_allowed=True),
+            False,
+        )
+    region = (
+        reader.text(raw["region"], (*path, "region"), "region (ISO 3166-2, e.g. DE or US-CA)")
+        if "region" in raw
+        else None
+    )
+    variables = dict(base.variables) | _variables(reader, raw.get("variables", {}), (*path, "variables"))
+    return _Defaults(consent, container, region.upper() if region else base.region, tuple(variables.items()))
 
 
 def _variables(reader: YamlReader, value: Any, path: JsonPath) -> dict[str, Any]:
@@ -139,10 +169,9 @@ def _variables(reader: YamlReader, value: Any, path: JsonPath) -> dict[str, Any]
     return value
 
 
-def _case(reader: YamlReader, value: Any, path: JsonPath, defaults: tuple[ConsentMap, dict[str, Any]]) -> ScenarioCase:
+def _case(reader: YamlReader, value: Any, path: JsonPath, defaults: _Defaults) -> ScenarioCase:
     raw = reader.mapping(value, path, _CASE_KEYS, "a scenario")
-    consent = read_consent(reader, raw["consent"], (*path, "consent"), defaults[0]) if "consent" in raw else defaults[0]
-    variables = defaults[1] | _variables(reader, raw.get("variables", {}), (*path, "variables"))
+    settings = _settings(reader, raw, path, defaults)
     steps_raw = raw.get("steps", [])
     if not isinstance(steps_raw, list):
         reader.error((*path, "steps"), "steps must be a list")
@@ -158,8 +187,10 @@ def _case(reader: YamlReader, value: Any, path: JsonPath, defaults: tuple[Consen
         scenario=Scenario(
             page=read_page(reader, raw["page"], (*path, "page")) if "page" in raw else Page(""),
             steps=tuple(s for s in steps if s is not None),
-            consent=consent,
-            variables=tuple(variables.items()),
+            consent=settings.consent,
+            variables=settings.variables,
+            container_consent=settings.container_consent,
+            region=settings.region,
         ),
         expect=_expectations(reader, raw.get("expect", {}), (*path, "expect")),
     )
@@ -174,8 +205,7 @@ def read_scenario_file(path: Path) -> ScenarioFile:
     reader = YamlReader(document)
     reader.problems += document.problems
     raw = reader.mapping(document.data, (), _FILE_KEYS, "a scenario file")
-    consent = read_consent(reader, raw["consent"], ("consent",), consent_all("granted")) if "consent" in raw else None
-    defaults = (consent or consent_all("granted"), _variables(reader, raw.get("variables", {}), ("variables",)))
+    defaults = _settings(reader, raw, (), _Defaults(consent_all("granted")))
     scenarios = raw.get("scenarios")
     if not isinstance(scenarios, list) or not scenarios:
         reader.error(("scenarios",), "a scenario file needs `scenarios:`, a list of at least one scenario")

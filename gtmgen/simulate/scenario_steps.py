@@ -88,11 +88,19 @@ class YamlReader:
 # ---------------------------------------------------------------- consent
 
 
-def read_consent(reader: YamlReader, value: Any, path: JsonPath, base: ConsentMap) -> ConsentMap:
+def read_consent(
+    reader: YamlReader, value: Any, path: JsonPath, base: ConsentMap, *, default_allowed: bool = False
+) -> ConsentMap:
+    """A consent state: `granted`, `denied` or `{type: state}` on top of `base`."""
     if value in ("granted", "denied"):
         return consent_all(value)
     if not isinstance(value, dict):
-        reader.error(path, "consent must be `granted`, `denied` or a mapping of consent types to those")
+        choices = (
+            "`granted`, `denied`, `default` (the container's own defaults)"
+            if default_allowed
+            else ("`granted`, `denied`")
+        )
+        reader.error(path, f"consent must be {choices} or a mapping of consent types to those")
         return base
     changes: dict[str, Any] = {}
     for key, state in value.items():

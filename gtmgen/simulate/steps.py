@@ -27,7 +27,6 @@ from gtmgen.simulate.page import (
     Visible,
     Visit,
     Wait,
-    consent_with,
 )
 from gtmgen.simulate.selectors import UnsupportedSelector, matches
 from gtmgen.simulate.values import Unknown
@@ -206,7 +205,7 @@ def _wait(visit: VisitState, step: Wait) -> None:
 
 
 def _consent(visit: VisitState, step: ConsentUpdate) -> None:
-    visit.consent = dict(consent_with(tuple(visit.consent.items()), dict(step.states)))
+    visit.choices |= dict(step.states)
     states = ", ".join(f"{k} {v}" for k, v in step.states)
     visit.note("consent update", f"{states} (tags blocked earlier do not fire again by themselves)")
     if step.event:
