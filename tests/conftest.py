@@ -64,4 +64,5 @@ def reference_exports() -> list[Path]:
 
 
 def example_specs() -> list[Path]:
-    return sorted(EXAMPLES.glob("*.yaml"))
+    """The example site specs (not the `*.tracking.yaml` scenario files beside them)."""
+    return sorted(p for p in EXAMPLES.glob("*.yaml") if not p.name.endswith(".tracking.yaml"))
