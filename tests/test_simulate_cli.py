@@ -229,3 +229,17 @@ def test_consent_default_without_defaults_in_the_container_says_so() -> None:
     )
     assert code == 0
     assert "assumed: consent from no consent default in the container: all granted, for a visitor from DE" in out
+
+
+def test_push_sends_data_with_the_event() -> None:
+    code, out, _ = _invoke(
+        "simulate",
+        str(ADS_EXPORT),
+        "--page",
+        "https://x.com/",
+        "--push",
+        '{"event": "purchase", "transaction_id": "T-9"}',
+    )
+    assert code == 0 and re.search(r"#6 purchase .*\n(.*\n)*\s+fired\s+GAds - Purchase Enhanced - Tag", out)
+    code, _, err = _invoke("simulate", str(ADS_EXPORT), "--page", "https://x.com/", "--push", "[1]")
+    assert code == ExitCode.INVALID_INPUT and "--push '[1]': give a JSON object" in err

@@ -59,6 +59,12 @@ def simulate_command(
     target: Annotated[Path, typer.Argument(help="A spec (.yaml, compiled first) or a container export (.json).")],
     page: Annotated[str, typer.Option("--page", help="The URL of the page to load.")],
     referrer: Annotated[str, typer.Option("--referrer", help="The page's referrer.")] = "",
+    push: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--push", help='Push this JSON object to the dataLayer, e.g. \'{"event": "purchase", "value": 5}\'.'
+        ),
+    ] = None,
     event: Annotated[
         list[str] | None, typer.Option("--event", help="Push this dataLayer event after the page loads (repeatable).")
     ] = None,
@@ -85,12 +91,16 @@ def simulate_command(
     ),
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every parameter of fired tags.")] = False,
 ) -> None:
-    """Show which tags fire, in order and with which values, for a page load, events and clicks."""
+    """Show which tags fire, in order and with which values, for a page load, events and clicks.
+
+    After the page loads: every --push, then every --event, then every --click, in that order
+    (a scenario file for `gtmgen test` can interleave steps freely)."""
     from gtmgen.simulate import Click, Page, Push, Scenario, render_json, render_text, simulate
     from gtmgen.simulate.runner import load_container
 
     container = load_container(target)
-    steps: list[Step] = [Push({"event": name}) for name in event or ()]
+    steps: list[Step] = [Push(_json_object(text)) for text in push or ()]
+    steps += [Push({"event": name}) for name in event or ()]
     steps += [Click(_clicked(item)) for item in click or ()]
     (states, from_container), stubs = _consent_option(consent or []), _variable_option(variable or [])
     if region and not from_container:
@@ -100,6 +110,18 @@ def simulate_command(
     timeline = simulate(container, scenario)
     text = render_json(timeline) if output_format is TimelineFormat.json else render_text(timeline, verbose=verbose)
     typer.echo(text, nl=False)
+
+
+def _json_object(text: str) -> dict[str, object]:
+    import json
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f"--push {text!r}: not JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(data, dict):
+        raise InputError(f'--push {text!r}: give a JSON object, like \'{{"event": "lead"}}\'')
+    return data
 
 
 def _clicked(item: str) -> Element:
