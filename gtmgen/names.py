@@ -1,7 +1,8 @@
 """Naming rules of the platforms: GA4 event names and Meta standard events.
 
 Sources: tracking-domain.md §1.2 (GA4 collection limits: event and parameter names at most 40
-characters, parameter values at most 100, at most 25 parameters per event) and §2.2 (Meta's
+characters, parameter values at most 100, which the schema's `maxLength` on names and slugs
+enforces) and §2.2 (Meta's
 standard events as the official GTM template ships them). GA4's reserved names and prefixes
 are those of Google's "Reserved event names" help page; the enhanced-measurement names are
 those of tracking-domain.md §1.2 (Analytics Help answer 9216061).
@@ -13,7 +14,6 @@ import re
 
 GA4_NAME_MAX = 40
 GA4_PARAMETER_VALUE_MAX = 100
-GA4_PARAMETERS_PER_EVENT_MAX = 25
 
 GA4_RESERVED_PREFIXES = ("_", "firebase_", "ga_", "google_", "gtag.")
 

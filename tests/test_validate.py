@@ -17,6 +17,7 @@ from referencing import Registry, Resource
 
 from gtmgen.errors import SpecError
 from gtmgen.loader import SpecLoader
+from gtmgen.names import GA4_PARAMETER_VALUE_MAX
 from gtmgen.spec import SiteSpec
 from gtmgen.validate import load_spec, schema_text, validate_file, validate_text
 from tests.conftest import EXAMPLES, ROOT, example_specs
@@ -204,6 +205,17 @@ def test_every_example_in_the_schema_is_valid_where_it_is_given() -> None:
             assert list(validator.iter_errors(example)) == [], (pointer, example)
             checked += 1
     assert checked > 20
+
+
+def test_names_and_slugs_sent_as_ga4_parameter_values_fit_ga4s_limit() -> None:
+    limited = [
+        SCHEMA["properties"]["site"]["properties"]["name"],
+        SCHEMA["$defs"]["pageGroup"]["properties"]["name"],
+        SCHEMA["$defs"]["pageGroup"]["properties"]["slug"],
+        SCHEMA["$defs"]["conversion"]["properties"]["name"],
+        SCHEMA["properties"]["signals"]["properties"]["clicks"]["items"]["properties"]["name"],
+    ]
+    assert [sub["maxLength"] for sub in limited] == [GA4_PARAMETER_VALUE_MAX] * len(limited)
 
 
 def test_the_contract_names_of_the_issue_exist() -> None:
