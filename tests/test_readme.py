@@ -105,3 +105,12 @@ def test_init_output_in_the_readme_is_real(
 
 def test_the_readme_shows_init_and_validate_runs() -> None:
     assert _console_runs("init") and len(_console_runs("validate")) >= 2
+
+
+def test_every_spec_shown_in_the_spec_section_validates() -> None:
+    from gtmgen.validate import validate_text
+
+    blocks = re.findall(r"```yaml\n(.*?)```", _section("## The spec language"), flags=re.DOTALL)
+    assert len(blocks) >= 2
+    for block in blocks:
+        assert [d.render() for d in validate_text(block, "README.md").diagnostics] == []
