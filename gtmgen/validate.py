@@ -105,8 +105,16 @@ def load_spec(path: str | Path) -> SiteSpec:
 
 def validate_document(document: Document) -> list[Diagnostic]:
     """Every problem in a loaded document: loading problems, schema errors, semantic findings."""
+    if _is_scenario_file(document.data):
+        message = "this is a tracking scenario file, not a spec; run it with `gtmgen test`"
+        return [Diagnostic(document.locate_key(("scenarios",)), "error", message, "scenarios", "not-a-spec")]
     schema_found = schema_diagnostics(document)
     return [*document.problems, *schema_found, *semantic_diagnostics(document, strict=not schema_found)]
+
+
+def _is_scenario_file(data: Any) -> bool:
+    """`gtmgen init` writes `<spec>.tracking.yaml` next to a spec: `target`, `scenarios`, no `version`."""
+    return isinstance(data, dict) and "scenarios" in data and "version" not in data and "site" not in data
 
 
 # ---------------------------------------------------------------- schema errors -> diagnostics
