@@ -99,6 +99,15 @@ META_STANDARD_EVENTS = (
     "ViewContent",
 )
 
+# Meta standard events that confirm an outcome (tracking-domain §2.2); the others observe.
+META_CONVERSION_EVENTS = frozenset(
+    "Lead Purchase Contact Schedule CompleteRegistration SubmitApplication Subscribe StartTrial Donate".split()
+)
+# GA4 recommended outcome events plus gtmgen's lead-gen names (tracking-domain §1.2, §3).
+GA4_CONVERSION_EVENTS = frozenset(
+    "generate_lead purchase sign_up close_convert_lead qualify_lead phone_click email_click book_appointment".split()
+)
+
 _SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 

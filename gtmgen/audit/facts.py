@@ -9,9 +9,10 @@ variables are resolved; anything that cannot be recognised gets platform None an
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
@@ -25,8 +26,10 @@ from gtmgen.container import (
     Tag,
     Trigger,
     Variable,
+    is_owned,
     variable_references,
 )
+from gtmgen.names import GA4_CONVERSION_EVENTS, META_CONVERSION_EVENTS
 
 Platform = Literal["ga4", "google_ads", "meta", "floodlight", "universal_analytics"]
 Role = Literal["base", "event", "conversion", "remarketing", "linker", "user_data", "consent", "other"]
@@ -38,15 +41,13 @@ PLATFORM_LABELS: dict[str, str] = {
     "universal_analytics": "Universal Analytics",
 }
 
-# Meta standard events that confirm an outcome (tracking-domain §2.2); the others observe.
-META_CONVERSION_EVENTS = frozenset(
-    "Lead Purchase Contact Schedule CompleteRegistration SubmitApplication Subscribe StartTrial Donate".split()
+# Words of an event name that say it reports an outcome; matched as whole words of the name
+# (`book_now`, `bookNow`), never inside another word (`ebook_download`, `facebook_click`).
+OUTCOME_WORDS = frozenset(
+    "lead leads purchase signup contact book booking bookings booked appointment appointments schedule "
+    "scheduled quote quotes conversion whatsapp".split()
 )
-# GA4 recommended outcome events plus gtmgen's lead-gen names (tracking-domain §1.2, §3).
-GA4_CONVERSION_EVENTS = frozenset(
-    "generate_lead purchase sign_up close_convert_lead qualify_lead phone_click email_click book_appointment".split()
-)
-_OUTCOME_WORDS = re.compile(r"lead|purchase|sign_?up|contact|book|appointment|schedule|quote|conversion|whatsapp", re.I)
+_NAME_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 # Order in which GTM fires its page-load moments (tracking-domain §0.1); events come after.
 STAGE_BY_TRIGGER_TYPE: dict[str, int] = {
@@ -101,8 +102,15 @@ class TagInfo:
 _Reader = Callable[["ContainerFacts", Tag], TagInfo]
 
 
+def name_words(name: str) -> list[str]:
+    """The lower-case words of a name: split at non-letters and camelCase humps (`signUp_form` ->
+    sign, up, form); two neighbours that make one outcome word (`sign`, `up`) also count joined."""
+    words = [w.lower() for w in _NAME_WORD.findall(name)]
+    return words + [a + b for a, b in itertools.pairwise(words)]
+
+
 def is_ga4_conversion_event(name: str) -> bool:
-    return name in GA4_CONVERSION_EVENTS or bool(_OUTCOME_WORDS.search(name))
+    return name in GA4_CONVERSION_EVENTS or not OUTCOME_WORDS.isdisjoint(name_words(name))
 
 
 def meta_role(event: str) -> Role:
@@ -178,9 +186,10 @@ class ContainerFacts:
 
     def event_fields(self, tag: Tag) -> dict[str, str]:
         """A tag's event data as `name -> value`: scalar parameters, table rows and the rows of
-        a settings variable (`eventSettingsVariable`); for Custom HTML, the keys of its fbq objects."""
+        a settings variable (`eventSettingsVariable`); for Custom HTML, the keys of its fbq objects
+        and the keys it sets on them (`params["value"] = number`)."""
         if tag.type == "html":
-            return {key: "" for key in _HTML_OBJECT_KEY.findall(tag.param("html"))}
+            return {key: "" for key in html_object_keys(tag.param("html"))}
         fields = {p.key or "": p.value or "" for p in tag.parameter if p.value is not None}
         for p in tag.parameter:
             fields |= table_fields(p.rows()) if p.type == "LIST" else {}
@@ -245,6 +254,9 @@ class ContainerFacts:
         return [i for i in self.active_tags if i.platform == platform and (wanted is None or i.role in wanted)]
 
     def classify(self, tag: Tag) -> TagInfo:
+        return _spec_role(self._read(tag))
+
+    def _read(self, tag: Tag) -> TagInfo:
         reader = _READERS_BY_TYPE.get(tag.type)
         if reader is not None:
             return reader(self, tag)
@@ -257,6 +269,26 @@ class ContainerFacts:
 
     def consent_default_tags(self) -> list[TagInfo]:
         return [i for i in self.active_tags if i.role == "consent"]
+
+
+# ---------------------------------------------------------------- what gtmgen's own tags say they are
+
+_SOURCE_NOTE = re.compile(r"^source: (\S+)", re.M)
+_ROLE_BY_SOURCE: tuple[tuple[str, Role], ...] = (("signals", "event"), ("conversions[", "conversion"))
+
+
+def spec_source(tag: Tag) -> str | None:
+    """The spec key a gtmgen-built tag came from (the `source:` line of its notes), or None."""
+    found = _SOURCE_NOTE.search(tag.notes) if is_owned(tag.notes) else None
+    return found.group(1) if found else None
+
+
+def _spec_role(info: TagInfo) -> TagInfo:
+    """An event tag gtmgen built knows whether it came from a spec's signals (it observes) or
+    its conversions (it confirms); its notes say which, so its event name need not be guessed."""
+    source = spec_source(info.tag) if info.role in ("event", "conversion") else None
+    role = next((r for prefix, r in _ROLE_BY_SOURCE if source and source.startswith(prefix)), None)
+    return info if role is None or role == info.role else replace(info, role=role)
 
 
 # ---------------------------------------------------------------- readers, one per tag type
@@ -366,6 +398,14 @@ _READERS_BY_TYPE: dict[str, _Reader] = {
 # Table columns seen in exports: GA4 settings, the Meta template's lists, lookup tables.
 _TABLE_COLUMNS = (("parameter", "parameterValue"), ("name", "value"), ("key", "value"), ("fieldName", "value"))
 _HTML_OBJECT_KEY = re.compile(r"""['"]?(\w+)['"]?\s*:""")
+_HTML_SET_KEY = re.compile(r"""\w\s*(?:\[\s*['"](\w+)['"]\s*\]|\.(\w+))\s*=(?!=)""")
+
+
+def html_object_keys(html: str) -> list[str]:
+    """Keys a script writes into objects: literal keys (`{value: 1}`) and assignments
+    (`params["value"] = 1`, `params.value = 1`)."""
+    assigned = [bracket or dot for bracket, dot in _HTML_SET_KEY.findall(html)]
+    return [*_HTML_OBJECT_KEY.findall(html), *assigned]
 
 
 def table_fields(rows: list[dict[str, str]]) -> dict[str, str]:
