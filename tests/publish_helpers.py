@@ -1,15 +1,21 @@
-"""Shared helpers of the publisher tests: a fast clock, the emulator, the CLI, the compiled spec."""
+"""Shared helpers of the publisher tests: a fast clock, the emulator, the CLI, the compiled spec.
+
+The fixtures `clean_environment` (autouse), `clock` and `emulator` take effect in a test module
+that imports their functions (`clean_environment_fixture`, `clock_fixture`, `emulator_fixture`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner, Result
 
 from gtmgen.cli import app
 from gtmgen.container import Container
+from gtmgen.publish import pacing
 from gtmgen.publish.convert import container_from_api
 from gtmgen.publish.read import READ_ORDER, VERSION_KEY_BY_KIND
 from gtmgen.testing.emulator import Emulator
@@ -31,6 +37,27 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
+
+
+@pytest.fixture(autouse=True, name="clean_environment")
+def clean_environment_fixture(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No publisher settings or credentials from the environment; a private config folder."""
+    for name in ("GTMGEN_API_ENDPOINT", "GTMGEN_CREDENTIALS", "GTMGEN_QPS", "GOOGLE_APPLICATION_CREDENTIALS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GTMGEN_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture(name="clock")
+def clock_fixture(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(pacing, "default_clock", lambda: fake)
+    return fake
+
+
+@pytest.fixture(name="emulator")
+def emulator_fixture(clock: FakeClock) -> Iterator[Emulator]:
+    with Emulator(page_size=5) as running:
+        yield running
 
 
 def compiled(spec_path: Path) -> Container:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,34 +10,18 @@ import pytest
 from gtmgen.changes import diff_containers
 from gtmgen.container import OWNERSHIP_MARKER
 from gtmgen.errors import ExitCode
-from gtmgen.publish import pacing
 from gtmgen.testing.emulator import Emulator
 from gtmgen.testing.tagmanager import FakeTagManager
 from gtmgen.testing.tagmanager_state import ContainerState
 from tests.conftest import EXAMPLES
-from tests.publish_helpers import FakeClock, compiled, gtmgen, live_container, names, seed, site_specs, target_ids
+
+# The publisher fixtures (pytest finds them by their names: clean_environment, clock, emulator).
+from tests.publish_helpers import clean_environment_fixture as clean_environment_fixture
+from tests.publish_helpers import clock_fixture as clock_fixture
+from tests.publish_helpers import compiled, gtmgen, live_container, names, seed, site_specs, target_ids
+from tests.publish_helpers import emulator_fixture as emulator_fixture
 
 SPEC = EXAMPLES / "foundation-repair.yaml"
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("GTMGEN_API_ENDPOINT", "GTMGEN_CREDENTIALS", "GTMGEN_QPS", "GOOGLE_APPLICATION_CREDENTIALS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GTMGEN_CONFIG_DIR", str(tmp_path / "config"))
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    monkeypatch.setattr(pacing, "default_clock", lambda: fake)
-    return fake
-
-
-@pytest.fixture
-def emulator(clock: FakeClock) -> Iterator[Emulator]:
-    with Emulator(page_size=5) as running:
-        yield running
 
 
 def _publish(emulator: Emulator, spec: Path = SPEC, *flags: str) -> None:

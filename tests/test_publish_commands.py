@@ -6,38 +6,21 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gtmgen.errors import ExitCode
-from gtmgen.publish import pacing
 from gtmgen.testing.emulator import Emulator
 from tests.conftest import EXAMPLES, ROOT
 from tests.publish_helpers import FakeClock, compiled, gtmgen, seed
 
+# The publisher fixtures (pytest finds them by their names: clean_environment, clock, emulator).
+from tests.publish_helpers import clean_environment_fixture as clean_environment_fixture
+from tests.publish_helpers import clock_fixture as clock_fixture
+from tests.publish_helpers import emulator_fixture as emulator_fixture
+
 SPEC = EXAMPLES / "foundation-repair.yaml"
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("GTMGEN_API_ENDPOINT", "GTMGEN_CREDENTIALS", "GTMGEN_QPS", "GOOGLE_APPLICATION_CREDENTIALS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GTMGEN_CONFIG_DIR", str(tmp_path / "config"))
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    monkeypatch.setattr(pacing, "default_clock", lambda: fake)
-    return fake
-
-
-@pytest.fixture
-def emulator(clock: FakeClock) -> Iterator[Emulator]:
-    with Emulator(page_size=5) as running:
-        yield running
 
 
 def test_plan_json_is_data_with_the_target_and_request_counts(emulator: Emulator) -> None:
