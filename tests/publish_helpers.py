@@ -106,12 +106,3 @@ def version_container(version: dict[str, Any], state: ContainerState) -> Contain
 
 def names(items: Sequence[Any]) -> list[str]:
     return sorted(item.name for item in items)
-
-
-def site_specs() -> list[Path]:
-    """The example site specs (examples/ also holds tracking scenarios, which are not specs)."""
-    import yaml
-
-    from tests.conftest import example_specs
-
-    return [p for p in example_specs() if isinstance(data := yaml.safe_load(p.read_text()), dict) and "site" in data]

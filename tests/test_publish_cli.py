@@ -13,12 +13,12 @@ from gtmgen.errors import ExitCode
 from gtmgen.testing.emulator import Emulator
 from gtmgen.testing.tagmanager import FakeTagManager
 from gtmgen.testing.tagmanager_state import ContainerState
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, example_specs
 
 # The publisher fixtures (pytest finds them by their names: clean_environment, clock, emulator).
 from tests.publish_helpers import clean_environment_fixture as clean_environment_fixture
 from tests.publish_helpers import clock_fixture as clock_fixture
-from tests.publish_helpers import compiled, gtmgen, live_container, names, seed, site_specs, target_ids
+from tests.publish_helpers import compiled, gtmgen, live_container, names, seed, target_ids
 from tests.publish_helpers import emulator_fixture as emulator_fixture
 
 SPEC = EXAMPLES / "foundation-repair.yaml"
@@ -41,7 +41,7 @@ def _duplicates(state: ContainerState) -> list[str]:
 # ---------------------------------------------------------------- first publish, second publish, one edit
 
 
-@pytest.mark.parametrize("spec", site_specs(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("spec", example_specs(), ids=lambda p: p.stem)
 def test_first_publish_creates_exactly_the_compiled_container(emulator: Emulator, spec: Path) -> None:
     state = seed(emulator, spec)
     result = gtmgen(emulator, "publish", str(spec), "--yes", *target_ids(spec)[2])
@@ -56,7 +56,7 @@ def test_first_publish_creates_exactly_the_compiled_container(emulator: Emulator
     assert _duplicates(state) == []
 
 
-@pytest.mark.parametrize("spec", site_specs(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("spec", example_specs(), ids=lambda p: p.stem)
 def test_second_publish_of_an_unchanged_spec_writes_nothing(emulator: Emulator, spec: Path) -> None:
     seed(emulator, spec)
     flags = target_ids(spec)[2]
