@@ -8,6 +8,7 @@ layer already reported it). Errors fail validation, warnings do not.
     conversions.py  platforms, labels, names, success signals, value/currency, event names
     pages.py        page groups: slugs, path patterns, overlapping paths
     site.py         extra domains, consent regions and defaults, placeholder ids
+    template_text.py  no `{{...}}` in text that becomes a GTM template value
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from gtmgen.loader import Document
 from gtmgen.rules import conversions as conversions
 from gtmgen.rules import pages as pages
 from gtmgen.rules import site as site
+from gtmgen.rules import template_text as template_text
 from gtmgen.rules.context import Rule, RuleContext
 
 RULES: tuple[Rule, ...] = (
@@ -40,6 +42,7 @@ RULES: tuple[Rule, ...] = (
     site.check_consent_regions,
     site.check_consent_defaults,
     site.check_placeholder_ids,
+    template_text.check_gtm_variable_syntax,
 )
 
 _SHAPE_ERRORS = (TypeError, KeyError, AttributeError, ValueError, IndexError)
