@@ -12,6 +12,7 @@ from gtmgen.cli.app import command
 from gtmgen.errors import InputError, TestFailure
 
 if TYPE_CHECKING:
+    from gtmgen.simulate import Scenario
     from gtmgen.simulate.page import ConsentMap, ConsentState, Element, Step
 
 
@@ -54,62 +55,87 @@ def _variable_option(values: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+TargetArg = Annotated[Path, typer.Argument(help="A spec (.yaml, compiled first) or a container export (.json).")]
+PageOpt = Annotated[str, typer.Option("--page", help="The URL of the page to load.")]
+ReferrerOpt = Annotated[str, typer.Option("--referrer", help="The page's referrer.")]
+PushOpt = Annotated[
+    list[str] | None,
+    typer.Option("--push", help='Push this JSON object to the dataLayer, e.g. \'{"event": "purchase", "value": 5}\'.'),
+]
+EventOpt = Annotated[
+    list[str] | None, typer.Option("--event", help="Push this dataLayer event after the page loads (repeatable).")
+]
+ClickOpt = Annotated[
+    list[str] | None,
+    typer.Option("--click", help="Click a link (URL such as tel:+1555...) or an element (CSS selector)."),
+]
+ConsentOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--consent",
+        help="granted, denied, TYPE=granted|denied (repeatable), or default (the container's own "
+        "consent defaults, see --region); default: granted.",
+    ),
+]
+RegionOpt = Annotated[
+    str | None, typer.Option("--region", help="The visitor's region for --consent default (DE, US-CA, ...).")
+]
+VariableOpt = Annotated[
+    list[str] | None, typer.Option("--var", help="NAME=VALUE for a variable the simulator cannot compute.")
+]
+TimelineFormatOpt = Annotated[TimelineFormat, typer.Option("--format", "-f", help="Output format.")]
+SimulateVerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show every parameter of fired tags.")]
+
+
 @command("simulate")
 def simulate_command(
-    target: Annotated[Path, typer.Argument(help="A spec (.yaml, compiled first) or a container export (.json).")],
-    page: Annotated[str, typer.Option("--page", help="The URL of the page to load.")],
-    referrer: Annotated[str, typer.Option("--referrer", help="The page's referrer.")] = "",
-    push: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--push", help='Push this JSON object to the dataLayer, e.g. \'{"event": "purchase", "value": 5}\'.'
-        ),
-    ] = None,
-    event: Annotated[
-        list[str] | None, typer.Option("--event", help="Push this dataLayer event after the page loads (repeatable).")
-    ] = None,
-    click: Annotated[
-        list[str] | None,
-        typer.Option("--click", help="Click a link (URL such as tel:+1555...) or an element (CSS selector)."),
-    ] = None,
-    consent: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--consent",
-            help="granted, denied, TYPE=granted|denied (repeatable), or default (the container's own "
-            "consent defaults, see --region); default: granted.",
-        ),
-    ] = None,
-    region: Annotated[
-        str | None, typer.Option("--region", help="The visitor's region for --consent default (DE, US-CA, ...).")
-    ] = None,
-    variable: Annotated[
-        list[str] | None, typer.Option("--var", help="NAME=VALUE for a variable the simulator cannot compute.")
-    ] = None,
-    output_format: Annotated[TimelineFormat, typer.Option("--format", "-f", help="Output format.")] = (
-        TimelineFormat.text
-    ),
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every parameter of fired tags.")] = False,
+    target: TargetArg,
+    page: PageOpt,
+    referrer: ReferrerOpt = "",
+    push: PushOpt = None,
+    event: EventOpt = None,
+    click: ClickOpt = None,
+    consent: ConsentOpt = None,
+    region: RegionOpt = None,
+    variable: VariableOpt = None,
+    output_format: TimelineFormatOpt = TimelineFormat.text,
+    verbose: SimulateVerboseOpt = False,
 ) -> None:
     """Show which tags fire, in order and with which values, for a page load, events and clicks.
 
     After the page loads: every --push, then every --event, then every --click, in that order
     (a scenario file for `gtmgen test` can interleave steps freely)."""
-    from gtmgen.simulate import Click, Page, Push, Scenario, render_json, render_text, simulate
+    from gtmgen.simulate import render_json, render_text, simulate
     from gtmgen.simulate.runner import load_container
 
     container = load_container(target)
-    steps: list[Step] = [Push(_json_object(text)) for text in push or ()]
-    steps += [Push({"event": name}) for name in event or ()]
-    steps += [Click(_clicked(item)) for item in click or ()]
-    (states, from_container), stubs = _consent_option(consent or []), _variable_option(variable or [])
-    if region and not from_container:
-        raise InputError("--region applies to --consent default (the container's consent defaults)")
-    region_code = region.upper() if region else None
-    scenario = Scenario(Page(page, referrer), tuple(steps), states, stubs, from_container, region_code)
+    steps = _steps(push or [], event or [], click or [])
+    scenario = _scenario(page, referrer, steps, consent or [], region, variable or [])
     timeline = simulate(container, scenario)
     text = render_json(timeline) if output_format is TimelineFormat.json else render_text(timeline, verbose=verbose)
     typer.echo(text, nl=False)
+
+
+def _steps(pushes: list[str], events: list[str], clicks: list[str]) -> tuple[Step, ...]:
+    """The visit after the page load: every --push, then every --event, then every --click."""
+    from gtmgen.simulate import Click, Push
+
+    steps: list[Step] = [Push(_json_object(text)) for text in pushes]
+    steps += [Push({"event": name}) for name in events]
+    steps += [Click(_clicked(item)) for item in clicks]
+    return tuple(steps)
+
+
+def _scenario(
+    url: str, referrer: str, steps: tuple[Step, ...], consent: list[str], region: str | None, variables: list[str]
+) -> Scenario:
+    from gtmgen.simulate import Page, Scenario
+
+    (states, from_container), stubs = _consent_option(consent), _variable_option(variables)
+    if region and not from_container:
+        raise InputError("--region applies to --consent default (the container's consent defaults)")
+    region_code = region.upper() if region else None
+    return Scenario(Page(url, referrer), steps, states, stubs, from_container, region_code)
 
 
 def _json_object(text: str) -> dict[str, object]:
