@@ -35,6 +35,7 @@ RULES: tuple[Rule, ...] = (
     conversions.check_meta_purchase_value,
     conversions.check_ga4_event_names,
     conversions.check_meta_event_names,
+    conversions.check_signal_events,
     pages.check_slugs,
     pages.check_patterns,
     pages.check_overlapping_paths,

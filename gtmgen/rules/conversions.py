@@ -13,7 +13,9 @@ from typing import Any
 from gtmgen.errors import Diagnostic
 from gtmgen.loader import JsonPath
 from gtmgen.names import (
+    GA4_CONVERSION_EVENTS,
     GA4_ENHANCED_MEASUREMENT_EVENTS,
+    META_CONVERSION_EVENTS,
     ga4_event_name_problem,
     meta_standard_spelling,
     suggest_ga4_event_name,
@@ -264,3 +266,21 @@ def check_meta_event_names(ctx: RuleContext) -> Iterator[Diagnostic]:
         if standard:
             message = f"Meta event names are case-sensitive: {name!r} is a custom event, not the standard {standard!r}"
             yield ctx.warning(path, message, "meta-event-case")
+
+
+def check_signal_events(ctx: RuleContext) -> Iterator[Diagnostic]:
+    """A click signal observes; an outcome event name would make the platforms count it as a result."""
+    for path, click in ctx.clicks():
+        ga4, meta = click.get("ga4_event"), click.get("meta_event")
+        if isinstance(ga4, str) and ga4 in GA4_CONVERSION_EVENTS:
+            yield ctx.warning((*path, "ga4_event"), _signal_event_message(ga4, "GA4"), "signal-outcome-event")
+        if isinstance(meta, str) and meta in META_CONVERSION_EVENTS:
+            yield ctx.warning((*path, "meta_event"), _signal_event_message(meta, "Meta"), "signal-outcome-event")
+
+
+def _signal_event_message(event: str, platform: str) -> str:
+    return (
+        f"{event!r} is the {platform} event of an outcome, but a click is only an attempt: reports and bidding "
+        "would count every click as a result; remove the line (gtmgen names the event after the click) or "
+        "declare the outcome under `conversions`"
+    )
