@@ -9,13 +9,14 @@ from __future__ import annotations
 import enum
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gtmgen.cli.app import command
-from gtmgen.errors import ChangesPending, ExitCode
+from gtmgen.errors import ChangesPending, ExitCode, InputError
 
 if TYPE_CHECKING:
     from gtmgen.publish.api import GoogleTagManagerApi
@@ -66,33 +67,50 @@ QpsOpt = Annotated[
 DeadlineOpt = Annotated[
     float, typer.Option("--deadline", help="Give up when waiting for the quota would pass this many seconds.")
 ]
+DEFAULT_DEADLINE = 3600.0
 
 
 def _say(message: str) -> None:
     typer.echo(f"gtmgen: {message}", err=True)
 
 
-def _load(spec_path: Path) -> tuple[SiteSpec, Any]:
-    from gtmgen.build import compile_checked
-    from gtmgen.validate import load_spec
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """The options that say how to reach the Tag Manager API (every command here takes them)."""
 
-    spec = load_spec(spec_path)
-    return spec, compile_checked(spec, str(spec_path))
+    endpoint: str | None
+    credentials: str | None
+    qps: str | None
+    deadline: float
 
+    def open(self, purpose: Purpose) -> GoogleTagManagerApi:
+        """A paced API client with credentials for `purpose` (and no wider scope)."""
+        from gtmgen.publish.api import connect
+        from gtmgen.publish.pacing import PacingPolicy, qps_from
 
-def _connect(
-    endpoint: str | None, credentials: str | None, purpose: Purpose, qps: str | None, deadline: float
-) -> GoogleTagManagerApi:
-    from gtmgen.publish.api import connect
-    from gtmgen.publish.pacing import PacingPolicy, qps_from
-
-    return connect(endpoint, credentials, purpose, PacingPolicy(qps=qps_from(qps), deadline=deadline))
+        policy = PacingPolicy(qps=qps_from(self.qps), deadline=self.deadline)
+        return connect(self.endpoint, self.credentials, purpose, policy)
 
 
 def _target(spec: SiteSpec, account: str | None, container: str | None, workspace: str | None) -> Target:
     from gtmgen.publish.flow import target_of
 
     return target_of(spec.gtm, account, container, workspace)
+
+
+def _planned(
+    spec_path: Path, ids: tuple[str | None, str | None, str | None], connection: Connection, purpose: Purpose
+) -> tuple[SiteSpec, GoogleTagManagerApi, Plan]:
+    """Compile the spec, resolve its target (`ids`: account, container, workspace flags), connect, plan."""
+    from gtmgen.build import compile_checked
+    from gtmgen.publish.flow import make_plan
+    from gtmgen.validate import load_spec
+
+    spec = load_spec(spec_path)
+    desired = compile_checked(spec, str(spec_path))
+    target = _target(spec, *ids)
+    api = connection.open(purpose)
+    return spec, api, make_plan(api, target, desired)
 
 
 def _requests_line(api: GoogleTagManagerApi) -> str:
@@ -132,15 +150,11 @@ def plan(
     api_endpoint: EndpointOpt = None,
     credentials: CredentialsOpt = None,
     qps: QpsOpt = None,
-    deadline: DeadlineOpt = 3600.0,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
 ) -> None:
     """Show what `publish` would change in the GTM workspace, without changing anything (read-only scope)."""
-    from gtmgen.publish.flow import make_plan
-
-    spec, desired = _load(spec_path)
-    target = _target(spec, account, container, workspace)
-    api = _connect(api_endpoint, credentials, "read", qps, deadline)
-    result = make_plan(api, target, desired)
+    connection = Connection(api_endpoint, credentials, qps, deadline)
+    _, api, result = _planned(spec_path, (account, container, workspace), connection, "read")
     typer.echo(_plan_json(result, api) if output_format is PlanFormat.json else _plan_text(result))
     _say(_requests_line(api))
     if detailed_exitcode and result.changes.has_changes:
@@ -202,16 +216,14 @@ def publish(
     api_endpoint: EndpointOpt = None,
     credentials: CredentialsOpt = None,
     qps: QpsOpt = None,
-    deadline: DeadlineOpt = 3600.0,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
 ) -> None:
     """Apply the spec to the GTM workspace, create a version and publish it, after showing the plan."""
-    from gtmgen.publish.flow import has_unversioned_changes, make_plan
+    from gtmgen.publish.flow import has_unversioned_changes
 
-    spec, desired = _load(spec_path)
-    target = _target(spec, account, container, workspace)
     purpose: Purpose = "read" if dry_run else ("version" if no_live else "publish")
-    api = _connect(api_endpoint, credentials, purpose, qps, deadline)
-    planned = make_plan(api, target, desired)
+    connection = Connection(api_endpoint, credentials, qps, deadline)
+    spec, api, planned = _planned(spec_path, (account, container, workspace), connection, purpose)
     typer.echo(_plan_text(planned))
     unversioned = not dry_run and not planned.has_writes and has_unversioned_changes(api, planned)
     if dry_run or not (planned.has_writes or unversioned or planned.conflicts):
@@ -254,7 +266,7 @@ def rollback(
     api_endpoint: EndpointOpt = None,
     credentials: CredentialsOpt = None,
     qps: QpsOpt = None,
-    deadline: DeadlineOpt = 3600.0,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
 ) -> None:
     """Publish an earlier container version again (the version `publish` printed as previously live)."""
     from gtmgen.publish.release import rollback as publish_again
@@ -263,13 +275,11 @@ def rollback(
     spec = load_spec(spec_path)
     target = _target(spec, account, container, None)
     if not version_id.isdigit():
-        from gtmgen.errors import InputError
-
         raise InputError(f"a container version id is a number, got {version_id!r}")
     if not _confirmed(yes, f"Publish version {version_id} of {target.container.path} again?"):
         typer.echo("Nothing was changed.")
         raise typer.Exit(int(ExitCode.INVALID_INPUT))
-    api = _connect(api_endpoint, credentials, "rollback", qps, deadline)
+    api = Connection(api_endpoint, credentials, qps, deadline).open("rollback")
     live = publish_again(api, target.container, version_id)
     _say(_requests_line(api))
     typer.echo(f"Version {live.get('containerVersionId', version_id)} is live again.")
@@ -287,7 +297,6 @@ def auth(
     ] = False,
 ) -> None:
     """Sign in with a Google account (installed-app OAuth flow) or forget the cached token."""
-    from gtmgen.errors import InputError
     from gtmgen.publish import auth as credentials
 
     if action is AuthAction.logout:
