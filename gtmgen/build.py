@@ -20,7 +20,7 @@ from pathlib import Path
 from gtmgen.compile import compile_site
 from gtmgen.conformance import check_container, errors
 from gtmgen.container import Container
-from gtmgen.errors import CompileError, InputError, OutputOutOfDate
+from gtmgen.errors import CompileError, Diagnostic, InputError, OutputOutOfDate, SpecError
 from gtmgen.export import ExportDict, container_to_export, dump_export
 from gtmgen.spec import SiteSpec
 
@@ -41,6 +41,7 @@ class Build:
     container: Container
     data: bytes
     size: int  # compact JSON bytes: GTM's size limit applies to the container's content
+    diagnostics: tuple[Diagnostic, ...] = ()  # the spec's validation warnings (a build has no errors)
 
     @property
     def file_size(self) -> int:
@@ -74,9 +75,17 @@ def export_time(value: str | None, now: dt.datetime | None = None) -> str:
 
 
 def _load_spec(path: Path) -> SiteSpec:
-    from gtmgen.validate import load_spec  # the foundation's loader + validation
+    return validated_spec(path)[0]
 
-    return load_spec(path)
+
+def validated_spec(path: Path) -> tuple[SiteSpec, tuple[Diagnostic, ...]]:
+    """The spec and its validation warnings; raises `SpecError` with every diagnostic when it has errors."""
+    from gtmgen.validate import validate_file  # jsonschema loads only when a spec is built
+
+    validation = validate_file(path)
+    if validation.spec is None:
+        raise SpecError(validation.diagnostics)
+    return validation.spec, validation.warnings
 
 
 def compile_checked(spec: SiteSpec, source: str) -> Container:
@@ -103,15 +112,17 @@ def build_container(path: Path, load: SpecLoader = _load_spec) -> Container:
     return compile_checked(load(path), str(path))
 
 
-def build_spec(path: Path, time: str = FIXED_EXPORT_TIME, load: SpecLoader = _load_spec) -> Build:
-    """Build one spec in memory; raises (writing nothing) when the spec or container is invalid."""
-    container = build_container(path, load)
+def build_spec(path: Path, time: str = FIXED_EXPORT_TIME) -> Build:
+    """Build one spec in memory, keeping its validation warnings; raises (writing nothing) when
+    the spec or container is invalid."""
+    spec, warnings = validated_spec(path)
+    container = compile_checked(spec, str(path))
     document = container_to_export(container, time)
     size = container_size(document)
     if size > SIZE_LIMIT:
         message = f"the container is {size / KB:.1f} KB, above GTM's {SIZE_LIMIT // KB} KB limit; use path patterns"
         raise CompileError(str(path), message)
-    return Build(path, container, dump_export(document), size)
+    return Build(path, container, dump_export(document), size, warnings)
 
 
 def default_output(spec_path: Path) -> Path:

@@ -28,6 +28,9 @@ from gtmgen.rules import semantic_diagnostics
 from gtmgen.spec import SiteSpec, spec_from_data
 
 SCHEMA_FILE = "gtmgen.schema.json"
+# `gtmgen init` writes `<spec>.tracking.yaml` beside a spec (simulate.scenario's SCENARIO_SUFFIX),
+# so a glob such as `examples/*.yaml` names both kinds of file.
+SCENARIO_SUFFIX = ".tracking.yaml"
 
 
 @functools.cache
@@ -93,6 +96,12 @@ def _unique(diagnostics: list[Diagnostic]) -> tuple[Diagnostic, ...]:
     for d in diagnostics:
         seen.setdefault((d.location, d.severity, d.message, d.json_path), d)
     return tuple(seen.values())
+
+
+def split_scenario_files(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """The paths given to `validate`/`build` as (specs, tracking scenario files), each in order."""
+    scenarios = [p for p in paths if p.name.endswith(SCENARIO_SUFFIX)]
+    return [p for p in paths if not p.name.endswith(SCENARIO_SUFFIX)], scenarios
 
 
 def load_spec(path: str | Path) -> SiteSpec:

@@ -163,3 +163,57 @@ def test_gtm_variable_syntax_in_spec_text_is_refused(workdir: Path) -> None:
     assert line.startswith(f"{spec}:20:23: error: Tag Manager would read {{{{Page URL}}}} here")
     assert line.endswith("(at conversions[0].when.thank_you_page)")
     assert not (workdir / "build").exists()
+
+
+def _skip_note(path: Path) -> str:
+    return f"gtmgen: skipped: {path} is a tracking scenario file; run it with `gtmgen test`\n"
+
+
+def test_build_skips_the_scenario_files_a_glob_also_names(workdir: Path) -> None:
+    given = sorted(EXAMPLES.glob("*.yaml"))
+    scenarios = [p for p in given if p.name.endswith(".tracking.yaml")]
+    assert scenarios
+    result = runner.invoke(app, ["build", *map(str, given)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith("".join(_skip_note(p) for p in scenarios))
+    built = sorted(p.name for p in (workdir / "build").iterdir())
+    assert built == sorted(f"{p.stem}.json" for p in given if p not in scenarios)
+
+
+def test_build_with_only_scenario_files_is_an_error_and_writes_nothing(workdir: Path) -> None:
+    scenario = EXAMPLES / "minimal.tracking.yaml"
+    result = runner.invoke(app, ["build", str(scenario)])
+    assert result.exit_code == 1
+    assert result.stderr == _skip_note(scenario) + (
+        "gtmgen: error: no spec to build: every file given is a tracking scenario file (`*.tracking.yaml`)\n"
+    )
+    assert not (workdir / "build").exists()
+
+
+def test_one_spec_beside_its_scenario_file_still_builds_to_stdout(workdir: Path) -> None:
+    spec = EXAMPLES / "minimal.yaml"
+    result = runner.invoke(app, ["build", "-o", "-", str(spec), str(EXAMPLES / "minimal.tracking.yaml")])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["containerVersion"]["tag"]
+
+
+def test_build_prints_the_validation_warnings_as_validate_does_and_still_builds(workdir: Path) -> None:
+    spec = _spec_copy(workdir, EXAMPLES / "minimal.yaml")
+    spec.write_text(spec.read_text(encoding="utf-8").replace("G-4RT7K2LQ9M", "G-XXXXXXXXXX"), encoding="utf-8")
+    validated = runner.invoke(app, ["validate", str(spec)])
+    assert validated.exit_code == 0 and ": warning: " in validated.stderr
+    result = runner.invoke(app, ["build", str(spec)])
+    assert result.exit_code == 0
+    warnings, summary = result.stderr.splitlines()[:-1], result.stderr.splitlines()[-1]
+    assert "\n".join(warnings) + "\n" == validated.stderr
+    assert summary.startswith("build/minimal.json: ")
+    assert (workdir / "build" / "minimal.json").is_file()
+
+
+def test_a_failed_build_shows_the_warnings_too(workdir: Path) -> None:
+    spec = _spec_copy(workdir, EXAMPLES / "minimal.yaml")
+    text = spec.read_text(encoding="utf-8").replace("G-4RT7K2LQ9M", "G-XXXXXXXXXX").replace("version: 1", "version: 2")
+    spec.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["build", str(spec)])
+    assert result.exit_code == 1
+    assert [line.split(": ")[1] for line in result.stderr.splitlines()] == ["error", "warning"]

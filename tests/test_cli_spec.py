@@ -86,6 +86,53 @@ def test_validate_json(tmp_path: Path) -> None:
     }
 
 
+def _skip_note(path: Path) -> str:
+    return f"gtmgen: skipped: {path} is a tracking scenario file; run it with `gtmgen test`\n"
+
+
+def test_validate_skips_the_scenario_files_a_glob_also_names() -> None:
+    given = sorted(EXAMPLES.glob("*.yaml"))
+    scenarios = [p for p in given if p.name.endswith(".tracking.yaml")]
+    assert scenarios and len(scenarios) < len(given)
+    code, out, err = run("validate", *map(str, given))
+    assert code == 0
+    assert err == "".join(_skip_note(p) for p in scenarios)
+    assert out == "".join(f"{p}: ok\n" for p in given if p not in scenarios)
+
+
+def test_validate_json_lists_the_skipped_files() -> None:
+    scenario = EXAMPLES / "minimal.tracking.yaml"
+    code, out, err = run("validate", "-f", "json", str(scenario), str(MINIMAL))
+    assert (code, err) == (0, _skip_note(scenario))
+    report = json.loads(out)
+    assert [f["file"] for f in report["files"]] == [str(MINIMAL)]
+    assert report["skipped"] == [str(scenario)]
+
+
+def test_validate_with_only_scenario_files_is_an_error() -> None:
+    scenario = EXAMPLES / "minimal.tracking.yaml"
+    code, out, err = run("validate", str(scenario))
+    assert (code, out) == (1, "")
+    assert err == _skip_note(scenario) + (
+        "gtmgen: error: no spec to validate: every file given is a tracking scenario file (`*.tracking.yaml`)\n"
+    )
+
+
+def test_a_scenario_file_under_another_name_is_still_refused_with_its_position(tmp_path: Path) -> None:
+    renamed = tmp_path / "minimal-visits.yaml"
+    renamed.write_text((EXAMPLES / "minimal.tracking.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    code, _, err = run("validate", str(renamed))
+    assert code == 1
+    assert err.startswith(f"{renamed}:") and "this is a tracking scenario file, not a spec" in err
+
+
+def test_validate_and_simulate_agree_on_the_scenario_file_suffix() -> None:
+    from gtmgen.simulate.scenario import SCENARIO_SUFFIX
+    from gtmgen.validate import SCENARIO_SUFFIX as skipped_suffix
+
+    assert skipped_suffix == SCENARIO_SUFFIX
+
+
 def test_validate_without_a_file_is_a_usage_error() -> None:
     code, _, err = run("validate")
     assert code == 2

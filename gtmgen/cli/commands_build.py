@@ -10,6 +10,7 @@ import typer
 
 from gtmgen import build as core
 from gtmgen.cli.app import command, report
+from gtmgen.cli.commands_spec import spec_files
 from gtmgen.errors import GtmgenError, exit_code_for
 
 SpecsArgument = Annotated[
@@ -53,12 +54,17 @@ def _summarise(result: core.Build, shown_as: str) -> None:
 
 
 def _build_all(specs: list[Path], time: str) -> list[core.Build]:
+    """Build every spec, printing each one's validation warnings as `validate` does."""
     builds, failures = [], []
     for spec in specs:
         try:
-            builds.append(core.build_spec(spec, time))
+            result = core.build_spec(spec, time)
         except GtmgenError as error:
             failures.append(error)
+            continue
+        for diagnostic in result.diagnostics:
+            typer.echo(diagnostic.render(), err=True)
+        builds.append(result)
     _fail_on(failures)
     return builds
 
@@ -85,7 +91,10 @@ def build(
     """Compile each spec into a GTM container export (the JSON that Admin > Import Container accepts).
 
     Every spec is built before anything is written; a failed build leaves existing files untouched.
+    Validation warnings are printed on stderr and do not stop the build. Tracking scenario files
+    (`*.tracking.yaml`) are skipped with a note.
     """
+    specs, _ = spec_files(specs, "build")
     if output == "-" and (len(specs) != 1 or check):
         raise typer.BadParameter("'-o -' takes exactly one spec and no --check", param_hint="'--output'")
     builds = _build_all(specs, core.export_time(export_time))

@@ -11,7 +11,7 @@ import typer
 
 from gtmgen import starter
 from gtmgen.cli.app import command
-from gtmgen.errors import ExitCode
+from gtmgen.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
     from gtmgen.validate import Validation
@@ -43,19 +43,34 @@ def validate(
     """Check specs: every problem of every file, one line each, with file, line and column.
 
     Prints `SPEC: ok` on stdout for each valid file and the problems on stderr. Exits 1 when
-    a file has an error (with --strict, also a warning). JSON goes to stdout.
+    a file has an error (with --strict, also a warning). JSON goes to stdout. Tracking scenario
+    files (`*.tracking.yaml`, which a glob such as `*.yaml` also names) are skipped with a note.
     """
     from gtmgen.validate import validate_file  # jsonschema loads only for the commands that need it
 
+    specs, skipped = spec_files(specs, "validate")
     results = [validate_file(spec) for spec in specs]
     failed = [r.file for r in results if r.errors or (strict and r.warnings)]
     if output_format is OutputFormat.json:
-        typer.echo(json.dumps(_json_report(results, failed), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(_json_report(results, failed, skipped), indent=2, ensure_ascii=False))
     else:
         for result in results:
             _print_result(result, valid=result.file not in failed)
     if failed:
         raise typer.Exit(int(ExitCode.INVALID_INPUT))
+
+
+def spec_files(paths: list[Path], verb: str) -> tuple[list[Path], list[Path]]:
+    """The specs among `paths` and the tracking scenario files skipped, one note line each on
+    stderr; only scenario files is an error."""
+    from gtmgen.validate import split_scenario_files
+
+    specs, scenarios = split_scenario_files(paths)
+    for path in scenarios:
+        typer.echo(f"gtmgen: skipped: {path} is a tracking scenario file; run it with `gtmgen test`", err=True)
+    if not specs:
+        raise InputError(f"no spec to {verb}: every file given is a tracking scenario file (`*.tracking.yaml`)")
+    return specs, scenarios
 
 
 def _print_result(result: Validation, *, valid: bool) -> None:
@@ -67,7 +82,7 @@ def _print_result(result: Validation, *, valid: bool) -> None:
         typer.echo(f"{result.file}: ok{note}")
 
 
-def _json_report(results: list[Validation], failed: list[str]) -> dict[str, object]:
+def _json_report(results: list[Validation], failed: list[str], skipped: list[Path]) -> dict[str, object]:
     files = [
         {
             "file": result.file,
@@ -78,7 +93,7 @@ def _json_report(results: list[Validation], failed: list[str]) -> dict[str, obje
         }
         for result in results
     ]
-    return {"valid": not failed, "files": files}
+    return {"valid": not failed, "files": files, "skipped": [str(path) for path in skipped]}
 
 
 @command("schema")
