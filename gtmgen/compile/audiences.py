@@ -14,8 +14,16 @@ from __future__ import annotations
 
 import re
 
-from gtmgen.compile.parts import FOLDER_AUDIENCES, PAGE_TYPE_DEFAULT, PAGE_TYPE_VARIABLE, Part, clean_name, ref
-from gtmgen.container import Parameter, Variable, ownership_notes
+from gtmgen.compile.parts import (
+    FOLDER_AUDIENCES,
+    PAGE_TYPE_DEFAULT,
+    PAGE_TYPE_VARIABLE,
+    Part,
+    clean_name,
+    owned_variable,
+    ref,
+)
+from gtmgen.container import Parameter, Variable
 from gtmgen.spec import LABEL_BY_KIND, PAGE_GROUP_KINDS, PATTERN_PLACEHOLDER, PageGroupEntry, PageGroupKind, SiteSpec
 
 PAGE_PATH = ref("Page Path")
@@ -79,14 +87,7 @@ def _regex_table(name: str, rows: list[tuple[str, str]], default: str | None, so
         params.append(Parameter.template("defaultValue", default))
     params.append(Parameter.boolean("ignoreCase", True))
     params.append(Parameter.table("map", rows, ("key", "value")))
-    return Variable(
-        variable_id="",
-        name=clean_name(name),
-        type="remm",
-        parameter=tuple(params),
-        notes=ownership_notes(source, what),
-        parent_folder_id=FOLDER_AUDIENCES,
-    )
+    return owned_variable(clean_name(name), "remm", params, source, what, FOLDER_AUDIENCES)
 
 
 def _kind_variable(kind: PageGroupKind, entries: tuple[PageGroupEntry, ...]) -> Variable:

@@ -7,6 +7,8 @@ fire on Initialization - All Pages and rely on their built-in consent checks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from gtmgen.compile.audiences import page_group_parameters
 from gtmgen.compile.parts import (
     ADS_ID_VARIABLE,
@@ -17,6 +19,7 @@ from gtmgen.compile.parts import (
     Part,
     constant,
     data_layer_variable,
+    owned_variable,
     ref,
 )
 from gtmgen.container import (
@@ -52,21 +55,27 @@ def _settings(key: str, rows: list[tuple[str, str]]) -> list[Parameter]:
     return [Parameter.table(key, rows, SETTINGS_COLUMNS)] if rows else []
 
 
-def _google_tag(
-    name: str, tag_id: str, config: list[tuple[str, str]], events: list[tuple[str, str]], notes: str
-) -> Tag:
-    params = [Parameter.template("tagId", tag_id), *_settings("configSettingsTable", config)]
-    params += _settings("eventSettingsTable", events)
+def _google(type_: str, name: str, params: Iterable[Parameter], trigger: str, notes: str, folder: str) -> Tag:
+    """A tag of Google's (`type_`) on one trigger; it relies on its built-in consent checks."""
     return Tag(
         tag_id="",
         name=name,
-        type="googtag",
+        type=type_,
         parameter=tuple(params),
-        firing_trigger_ids=(INITIALIZATION_TRIGGER_ID,),
+        firing_trigger_ids=(trigger,),
         consent=BUILT_IN_CONSENT,
         notes=notes,
-        parent_folder_id=FOLDER_GOOGLE,
+        parent_folder_id=folder,
     )
+
+
+def _google_tag(
+    name: str, tag_id: str, config: list[tuple[str, str]], events: list[tuple[str, str]], notes: str
+) -> Tag:
+    """A Google tag (`googtag`) on Initialization - All Pages."""
+    params = [Parameter.template("tagId", tag_id), *_settings("configSettingsTable", config)]
+    params += _settings("eventSettingsTable", events)
+    return _google("googtag", name, params, INITIALIZATION_TRIGGER_ID, notes, FOLDER_GOOGLE)
 
 
 def _ga4_tags(spec: SiteSpec) -> Part:
@@ -115,16 +124,7 @@ def _linker(spec: SiteSpec) -> Tag:
         Parameter.boolean("enableUrlPassthrough", spec.consent.url_passthrough),
         Parameter.boolean("enableCookieOverrides", False),
     )
-    return Tag(
-        tag_id="",
-        name=LINKER_TAG,
-        type="gclidw",
-        parameter=params,
-        firing_trigger_ids=(ALL_PAGES_TRIGGER_ID,),
-        consent=BUILT_IN_CONSENT,
-        notes=_linker_notes(spec),
-        parent_folder_id=FOLDER_GOOGLE,
-    )
+    return _google("gclidw", LINKER_TAG, params, ALL_PAGES_TRIGGER_ID, _linker_notes(spec), FOLDER_GOOGLE)
 
 
 def _ads_tags(spec: SiteSpec) -> Part:
@@ -160,14 +160,8 @@ def _user_data_variables(ads: GoogleAds) -> tuple[Variable, ...]:
         f"Enhanced conversions: user data the site pushes to the dataLayer under {ads.user_data_key!r} "
         "(email, phone_number, first_name, ...), sent hashed with Google Ads conversions."
     )
-    upd = Variable(
-        variable_id="",
-        name=USER_DATA_VARIABLE,
-        type="awec",
-        parameter=tuple(params),
-        notes=ownership_notes("platforms.google_ads.enhanced_conversions", what),
-        parent_folder_id=FOLDER_GOOGLE,
-    )
+    source = "platforms.google_ads.enhanced_conversions"
+    upd = owned_variable(USER_DATA_VARIABLE, "awec", params, source, what, FOLDER_GOOGLE)
     return (upd, *dlvs)
 
 
@@ -190,16 +184,7 @@ def ga4_event_tag(
         Parameter.template("measurementIdOverride", ref(GA4_ID_VARIABLE)),
         *_settings("eventSettingsTable", params),
     ]
-    return Tag(
-        tag_id="",
-        name=name,
-        type="gaawe",
-        parameter=tuple(parameters),
-        firing_trigger_ids=(trigger,),
-        consent=BUILT_IN_CONSENT,
-        notes=notes,
-        parent_folder_id=folder,
-    )
+    return _google("gaawe", name, parameters, trigger, notes, folder)
 
 
 def ads_conversion_tag(
@@ -232,13 +217,4 @@ def ads_conversion_tag(
         ),
         Parameter.boolean("rdp", False),
     ]
-    return Tag(
-        tag_id="",
-        name=name,
-        type="awct",
-        parameter=tuple(params),
-        firing_trigger_ids=(trigger,),
-        consent=BUILT_IN_CONSENT,
-        notes=notes,
-        parent_folder_id=FOLDER_GOOGLE,
-    )
+    return _google("awct", name, params, trigger, notes, FOLDER_GOOGLE)

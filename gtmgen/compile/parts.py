@@ -101,44 +101,38 @@ def number_text(value: float) -> str:
 # ---------------------------------------------------------------- variable constructors
 
 
-def constant(name: str, value: str, source: str, what: str, folder: str) -> Variable:
-    """A Constant (`c`) variable."""
+def owned_variable(
+    name: str, type_: str, parameters: Iterable[Parameter], source: str, what: str, folder: str
+) -> Variable:
+    """A variable gtmgen owns, made for the spec key `source`; `what` says what it holds."""
     return Variable(
         variable_id="",
         name=name,
-        type="c",
-        parameter=(Parameter.template("value", value),),
+        type=type_,
+        parameter=tuple(parameters),
         notes=ownership_notes(source, what),
         parent_folder_id=folder,
     )
+
+
+def constant(name: str, value: str, source: str, what: str, folder: str) -> Variable:
+    """A Constant (`c`) variable."""
+    return owned_variable(name, "c", [Parameter.template("value", value)], source, what, folder)
 
 
 def data_layer_variable(key: str, source: str, what: str, folder: str, name: str | None = None) -> Variable:
     """A Data Layer Variable (`v`, version 2) reading `key`."""
-    return Variable(
-        variable_id="",
-        name=name or clean_name(f"DLV - {key}"),
-        type="v",
-        parameter=(
-            Parameter.integer("dataLayerVersion", 2),
-            Parameter.boolean("setDefaultValue", False),
-            Parameter.template("name", key),
-        ),
-        notes=ownership_notes(source, what),
-        parent_folder_id=folder,
-    )
+    parameters = [
+        Parameter.integer("dataLayerVersion", 2),
+        Parameter.boolean("setDefaultValue", False),
+        Parameter.template("name", key),
+    ]
+    return owned_variable(name or clean_name(f"DLV - {key}"), "v", parameters, source, what, folder)
 
 
 def custom_javascript(name: str, javascript: str, source: str, what: str, folder: str) -> Variable:
     """A Custom JavaScript (`jsm`) variable; `javascript` is `function () {...}`."""
-    return Variable(
-        variable_id="",
-        name=name,
-        type="jsm",
-        parameter=(Parameter.template("javascript", javascript),),
-        notes=ownership_notes(source, what),
-        parent_folder_id=folder,
-    )
+    return owned_variable(name, "jsm", [Parameter.template("javascript", javascript)], source, what, folder)
 
 
 def custom_event_trigger(event: str, source: str, what: str, folder: str, name: str | None = None) -> Trigger:
