@@ -19,13 +19,13 @@ def _table(key: str, *columns: str) -> Shape:
     return {key: _L, f"{key}[]": _M, **{f"{key}[].{c}": _T for c in columns}}
 
 
-_SETTINGS = ("parameter", "parameterValue")
+SETTINGS_COLUMNS = ("parameter", "parameterValue")  # the columns of a settings table
 
 TAG_PARAMETERS_BY_TYPE: dict[str, Shape] = {
     "googtag": {
         "tagId": _T,
-        **_table("configSettingsTable", *_SETTINGS),
-        **_table("eventSettingsTable", *_SETTINGS),
+        **_table("configSettingsTable", *SETTINGS_COLUMNS),
+        **_table("eventSettingsTable", *SETTINGS_COLUMNS),
         "configSettingsVariable": _T,
         "eventSettingsVariable": _T,
     },
@@ -34,7 +34,7 @@ TAG_PARAMETERS_BY_TYPE: dict[str, Shape] = {
         "sendEcommerceData": _B,
         "getEcommerceDataFrom": _T,
         "enhancedUserId": _B,
-        **_table("eventSettingsTable", *_SETTINGS),
+        **_table("eventSettingsTable", *SETTINGS_COLUMNS),
         "eventSettingsVariable": _T,
         "userDataVariable": _T,
         "measurementIdOverride": _T,
@@ -115,6 +115,19 @@ TRIGGER_SPECIAL_BY_TYPE: dict[str, Shape] = {
     "TIMER": {"eventName": _T, "interval": _T, "limit": _T},
 }
 
+# The fields of the User-Provided Data variable (`awec`) in manual mode, in GTM's order.
+USER_PROVIDED_DATA_FIELDS = (
+    "email",
+    "phone_number",
+    "first_name",
+    "last_name",
+    "street",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+)
+
 VARIABLE_PARAMETERS_BY_TYPE: dict[str, Shape] = {
     "v": {"name": _T, "dataLayerVersion": _I, "setDefaultValue": _B, "defaultValue": _T},
     "c": {"value": _T},
@@ -133,26 +146,9 @@ VARIABLE_PARAMETERS_BY_TYPE: dict[str, Shape] = {
     "k": {"name": _T, "decodeCookie": _B},
     "d": {"selectorType": _T, "elementSelector": _T},
     "j": {"name": _T},
-    "awec": {
-        "mode": _T,
-        **{
-            f: _T
-            for f in (
-                "email",
-                "phone_number",
-                "first_name",
-                "last_name",
-                "street",
-                "city",
-                "region",
-                "postal_code",
-                "country",
-            )
-        },
-        "enableElementBlocking": _B,
-    },
-    "gtes": _table("eventSettingsTable", *_SETTINGS),
-    "gtcs": _table("configSettingsTable", *_SETTINGS),
+    "awec": {"mode": _T, **{f: _T for f in USER_PROVIDED_DATA_FIELDS}, "enableElementBlocking": _B},
+    "gtes": _table("eventSettingsTable", *SETTINGS_COLUMNS),
+    "gtcs": _table("configSettingsTable", *SETTINGS_COLUMNS),
     "uv": {},
 }
 OTHER_VARIABLE_TYPES = frozenset({"aev", "gas"})

@@ -30,25 +30,13 @@ from gtmgen.container import (
     Variable,
     ownership_notes,
 )
+from gtmgen.gtm_shapes import SETTINGS_COLUMNS, USER_PROVIDED_DATA_FIELDS
 from gtmgen.spec import GoogleAds, SiteSpec
 
 GA4_CONFIG_TAG = "GA4 - Config - Google Tag"
 ADS_CONFIG_TAG = "GAds - Config - Google Tag"
 LINKER_TAG = "GAds - Linker"
 USER_DATA_VARIABLE = "UPD - enhanced conversions"
-SETTINGS_COLUMNS = ("parameter", "parameterValue")
-# The fields of the User-Provided Data variable, each read from `<user_data_key>.<field>`.
-USER_DATA_FIELDS = (
-    "email",
-    "phone_number",
-    "first_name",
-    "last_name",
-    "street",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-)
 
 
 def _settings(key: str, rows: list[tuple[str, str]]) -> list[Parameter]:
@@ -148,14 +136,15 @@ def _ads_tags(spec: SiteSpec) -> Part:
 def _user_data_variables(ads: GoogleAds) -> tuple[Variable, ...]:
     if not ads.enhanced_conversions:
         return ()
+    # Each field is read from `<user_data_key>.<field>` in the dataLayer.
     dlvs = [
         data_layer_variable(
             f"{ads.user_data_key}.{field}", "platforms.google_ads", f"User data: {field}.", FOLDER_GOOGLE
         )
-        for field in USER_DATA_FIELDS
+        for field in USER_PROVIDED_DATA_FIELDS
     ]
     params = [Parameter.template("mode", "MANUAL")]
-    params += [Parameter.template(field, ref(v.name)) for field, v in zip(USER_DATA_FIELDS, dlvs, strict=True)]
+    params += [Parameter.template(field, ref(v.name)) for field, v in zip(USER_PROVIDED_DATA_FIELDS, dlvs, strict=True)]
     what = (
         f"Enhanced conversions: user data the site pushes to the dataLayer under {ads.user_data_key!r} "
         "(email, phone_number, first_name, ...), sent hashed with Google Ads conversions."
