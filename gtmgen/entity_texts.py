@@ -1,14 +1,14 @@
 """Where the text of a GTM entity lives: every scalar value, and every parameter with its path.
 
-Pure helpers over the container model, shared by the conformance check (references) and the
-compiler (which variables an entity uses).
+Pure helpers over the container model, shared by the conformance check (references), the
+audit (unused variables) and the compiler (which variables an entity uses).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from gtmgen.container import Condition, JsonValue, Parameter, Tag, Trigger, Variable
+from gtmgen.container import Condition, Container, JsonValue, Parameter, Tag, Trigger, Variable
 
 
 def parameter_texts(parameters: Iterable[Parameter]) -> Iterator[str]:
@@ -48,6 +48,16 @@ def trigger_texts(trigger: Trigger) -> Iterator[str]:
 def variable_texts(variable: Variable) -> Iterator[str]:
     yield from parameter_texts(variable.parameter)
     yield from _json_texts(variable.format_value)
+
+
+def texts_by_entity(container: Container) -> Iterator[tuple[str, str, Iterable[str]]]:
+    """(kind, name, texts) for every tag, trigger and variable of a container."""
+    for tag in container.tags:
+        yield "tag", tag.name, tag_texts(tag)
+    for trigger in container.triggers:
+        yield "trigger", trigger.name, trigger_texts(trigger)
+    for variable in container.variables:
+        yield "variable", variable.name, variable_texts(variable)
 
 
 def parameter_paths(p: Parameter, path: str | None = None) -> Iterator[tuple[str, Parameter]]:

@@ -13,6 +13,7 @@ from gtmgen.audit.facts import ContainerFacts, TagInfo
 from gtmgen.audit.findings import EntityKindName, Hit, container_hit, tag_hit
 from gtmgen.audit.size import LIMIT_BYTES, WARN_RATIO, estimate_size
 from gtmgen.container import Parameter, Tag, Variable, variable_references
+from gtmgen.entity_texts import texts_by_entity
 
 GOOGLE_TAG_TYPES = frozenset("googtag gaawe gaawc awct sp gclidw awud fls ua".split())
 AD_PLATFORMS = frozenset({"google_ads", "meta", "floodlight"})
@@ -193,12 +194,7 @@ def check_unused_triggers(facts: ContainerFacts) -> Iterator[Hit]:
 
 
 def check_unused_variables(facts: ContainerFacts) -> Iterator[Hit]:
-    container = facts.container
-    texts = [
-        *(text for tag in container.tags for text in conformance.tag_texts(tag)),
-        *(text for trigger in container.triggers for text in conformance.trigger_texts(trigger)),
-        *(text for variable in container.variables for text in conformance.variable_texts(variable)),
-    ]
+    texts = (text for _, _, texts in texts_by_entity(facts.container) for text in texts)
     used = {name for text in texts for name in variable_references(text)}
     for variable in facts.container.variables:
         if variable.name not in used:
