@@ -42,24 +42,40 @@ def _times(count: int) -> str:
     return "once" if count == 1 else f"{count} times"
 
 
-def _check_fires(expectation: TagExpectation, firings: list[tuple[EventResult, TagFiring]]) -> list[str]:
-    found = [(e, t) for e, t in firings if _matches(expectation.tag, t.name)]
+def _check_fires(expectation: TagExpectation, timeline: Timeline) -> list[str]:
+    found = [(e, t) for e, t in timeline.firings() if _matches(expectation.tag, t.name)]
     if expectation.event is not None:
         found = [(e, t) for e, t in found if e.name == expectation.event]
     where = f" at {expectation.event}" if expectation.event else ""
     count = len(found)
     if expectation.times is None and count == 0:
-        return [f"expected {expectation.tag} to fire{where}; it did not fire"]
-    if expectation.times is not None and count != expectation.times:
-        return [f"expected {expectation.tag} to fire {_times(expectation.times)}{where}; it fired {_times(count)}"]
+        return [f"expected {expectation.tag} to fire{where}; it did not fire{_held_back(expectation, timeline)}"]
     problems: list[str] = []
-    for event, firing in found:
+    if expectation.times is not None and count != expectation.times:
+        why = _held_back(expectation, timeline) if count < expectation.times else ""
+        problems.append(
+            f"expected {expectation.tag} to fire {_times(expectation.times)}{where}; it fired {_times(count)}{why}"
+        )
+    for event, firing in found:  # the values too: one run shows every problem
         for key, wanted in expectation.values:
             actual = _lookup(firing, key)
             if not same_value(actual, wanted):
                 got = "nothing" if actual is UNDEFINED else display(actual)
-                problems.append(f"{firing.name} at #{event.number} {event.name}: {key} is {got}, expected {wanted!r}")
+                problems.append(
+                    f"{firing.name} at #{event.number} {event.name}: {key} is {got}, expected {display(wanted)}"
+                )
     return problems
+
+
+def _held_back(expectation: TagExpectation, timeline: Timeline) -> str:
+    """Why a matching tag did not fire where its trigger did: blocked, or not known."""
+    for event in timeline.events():
+        if expectation.event is not None and event.name != expectation.event:
+            continue
+        for skip, verdict in [(s, "held back") for s in event.skipped] + [(s, "maybe") for s in event.undetermined]:
+            if _matches(expectation.tag, skip.name):
+                return f" ({verdict} at #{event.number} {event.name}: {skip.reason})"
+    return ""
 
 
 def _check_not_fires(pattern: str, firings: list[tuple[EventResult, TagFiring]]) -> list[str]:
@@ -105,7 +121,7 @@ def check(expect: Expectations, timeline: Timeline, container: Container) -> lis
     firings = list(timeline.firings())
     problems = _unknown_names(expect, container)
     for expectation in expect.fires:
-        problems += _check_fires(expectation, firings)
+        problems += _check_fires(expectation, timeline)
     for pattern in expect.not_fires:
         problems += _check_not_fires(pattern, firings)
     if expect.same_event_id:
