@@ -16,12 +16,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from gtmgen.container import Container, Parameter, Tag, Trigger, variable_references
+from gtmgen.errors import InputError
 from gtmgen.simulate.conditions import Truth, all_of, evaluate
 from gtmgen.simulate.consentmode import ConsentCommand, consent_commands, resolve_defaults
 from gtmgen.simulate.contracts import EventIds, event_id_variables
 from gtmgen.simulate.datalayer import merge_push
 from gtmgen.simulate.listeners import Listener, find_listeners
-from gtmgen.simulate.page import ConsentMap, ConsentState, Page, Scenario, Step, consent_all
+from gtmgen.simulate.page import (
+    ConsentMap,
+    ConsentState,
+    Page,
+    Scenario,
+    Step,
+    Visit,
+    consent_all,
+    page_url_problem,
+)
 from gtmgen.simulate.report import EventResult, StepNote, TagFiring, TagSkip, Timeline
 from gtmgen.simulate.summaries import consent_note, is_conversion, summarize
 from gtmgen.simulate.values import Unknown, Value
@@ -343,7 +353,13 @@ def _group_members(trigger: Trigger) -> list[str]:
 
 
 def simulate(container: Container, scenario: Scenario) -> Timeline:
-    """Simulate a visit on a container: every GTM event in order, with the tags it fires."""
+    """Simulate a visit on a container: every GTM event in order, with the tags it fires.
+
+    Raises InputError for a page that is not a full http(s) URL (its triggers could not match)."""
+    for page in (scenario.page, *(step.page for step in scenario.steps if isinstance(step, Visit))):
+        problem = page_url_problem(page.url)
+        if problem is not None:
+            raise InputError(problem)
     visit = VisitState(container, scenario)
     visit.load(scenario.page, "page load")
     for step in scenario.steps:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 ConsentState = Literal["granted", "denied"]
 # Consent types GTM knows; the first four are consent mode v2's (tracking-domain §1.8).
@@ -75,6 +76,18 @@ class Element:
         if self.href:
             text += f'[href="{self.href}"]'
         return text
+
+
+def page_url_problem(url: str) -> str | None:
+    """Why a page URL cannot be loaded (None when it can): GTM reads the page's full URL, and a
+    path or a host without a scheme would leave Page Hostname and Page Path wrong, so triggers on
+    them would silently not fire."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() in ("http", "https") and parts.hostname:
+        return None
+    host = url.split("/", 1)[0]
+    hint = f" (did you mean 'https://{url}'?)" if not parts.scheme and "." in host and " " not in host else ""
+    return f"the page URL must be a full http(s) URL such as https://example.com/thank-you/, got {url!r}{hint}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from gtmgen.simulate.page import (
     Wait,
     consent_all,
     consent_with,
+    page_url_problem,
 )
 from gtmgen.simulate.selectors import UnsupportedSelector, element_from_selector
 
@@ -152,7 +153,7 @@ def element(reader: YamlReader, value: Any, path: JsonPath) -> Element:
 
 def read_page(reader: YamlReader, value: Any, path: JsonPath) -> Page:
     if isinstance(value, str):
-        return Page(reader.text(value, path, "a page"))
+        return Page(_page_url(reader, value, path))
     raw = reader.mapping(value, path, frozenset({"url", "referrer", "title", "datalayer", "cookies"}), "a page")
     pushes = raw.get("datalayer", [])
     if not isinstance(pushes, list) or not all(isinstance(p, dict) for p in pushes):
@@ -163,12 +164,20 @@ def read_page(reader: YamlReader, value: Any, path: JsonPath) -> Page:
         reader.error((*path, "cookies"), "cookies must be a mapping of cookie names to values")
         cookies = {}
     return Page(
-        url=reader.text(raw.get("url"), (*path, "url"), "a page's url"),
+        url=_page_url(reader, raw.get("url"), (*path, "url")),
         referrer=str(raw.get("referrer", "")),
         title=str(raw.get("title", "")),
         datalayer=tuple(pushes),
         cookies=tuple((str(k), str(v)) for k, v in cookies.items()),
     )
+
+
+def _page_url(reader: YamlReader, value: Any, path: JsonPath) -> str:
+    url = reader.text(value, path, "a page's url")
+    problem = page_url_problem(url) if url else None
+    if problem is not None:
+        reader.error(path, problem)
+    return url
 
 
 def _push(reader: YamlReader, value: Any, path: JsonPath) -> Step:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, MutableSet
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 from gtmgen.container import Trigger
 from gtmgen.simulate.conditions import Truth
@@ -214,17 +215,17 @@ def _consent(visit: VisitState, step: ConsentUpdate) -> None:
 
 def _history(visit: VisitState, step: HistoryChange) -> None:
     old = visit.url
-    visit.url = step.url
-    cause = f"history change ({step.source}) to {step.url}"
+    visit.url = urljoin(old, step.url)  # pushState('/next') resolves against the page, as the browser does
+    cause = f"history change ({step.source}) to {visit.url}"
     if not visit.has_trigger("HISTORY_CHANGE"):
         visit.note(cause, "no history-change trigger, so GTM pushes no event")
         return
     keys = {
         "gtm.historyChangeSource": step.source,
         "gtm.oldUrl": old,
-        "gtm.newUrl": step.url,
+        "gtm.newUrl": visit.url,
         "gtm.oldUrlFragment": old.partition("#")[2],
-        "gtm.newUrlFragment": step.url.partition("#")[2],
+        "gtm.newUrlFragment": visit.url.partition("#")[2],
         "gtm.oldHistoryState": None,
         "gtm.newHistoryState": None,
     }
