@@ -33,25 +33,29 @@ def _names(infos: list[TagInfo], limit: int = 3) -> str:
     return ", ".join(names) + (f" and {len(infos) - limit} more" if len(infos) > limit else "")
 
 
+def _halves(facts: ContainerFacts, platform: Platform) -> tuple[list[TagInfo], list[TagInfo]]:
+    """A platform's tags that observe (build audiences) and those that confirm conversions."""
+    observers = [i for i in facts.of_platform(platform) if i.observes]
+    return observers, facts.of_platform(platform, ["conversion"])
+
+
 def check_retargeting_without_conversions(facts: ContainerFacts) -> Iterator[Hit]:
     for platform in AD_PLATFORMS:
-        observers = [i for i in facts.of_platform(platform) if i.observes]
-        if observers and not facts.of_platform(platform, ["conversion"]):
-            label = PLATFORM_LABELS[platform]
+        observers, conversions = _halves(facts, platform)
+        if observers and not conversions:
             yield container_hit(
-                f"{label} builds audiences ({_names(observers)}) but no tag confirms a conversion: "
-                f"add {CONVERSION_HINT[platform]}"
+                f"{PLATFORM_LABELS[platform]} builds audiences ({_names(observers)}) but no tag confirms a "
+                f"conversion: add {CONVERSION_HINT[platform]}"
             )
 
 
 def check_conversions_without_retargeting(facts: ContainerFacts) -> Iterator[Hit]:
     for platform in AD_PLATFORMS:
-        conversions = facts.of_platform(platform, ["conversion"])
-        if conversions and not [i for i in facts.of_platform(platform) if i.observes]:
-            label = PLATFORM_LABELS[platform]
+        observers, conversions = _halves(facts, platform)
+        if conversions and not observers:
             yield container_hit(
-                f"{label} tracks conversions ({_names(conversions)}) but nothing builds audiences "
-                f"for retargeting: add {OBSERVER_HINT[platform]}"
+                f"{PLATFORM_LABELS[platform]} tracks conversions ({_names(conversions)}) but nothing builds "
+                f"audiences for retargeting: add {OBSERVER_HINT[platform]}"
             )
 
 
@@ -150,10 +154,12 @@ def _meta_order_hits(facts: ContainerFacts, info: TagInfo, bases: list[TagInfo])
         yield tag_hit(info.name, f"can fire while the base code waits for consent: {sequencing}")
 
 
+def _consent_needed(tag: Tag) -> set[str]:
+    return set(tag.consent.types) if tag.consent and tag.consent.status == "NEEDED" else set()
+
+
 def _needs_more_consent(base: Tag, event: Tag) -> bool:
-    base_types = set(base.consent.types) if base.consent and base.consent.status == "NEEDED" else set()
-    event_types = set(event.consent.types) if event.consent and event.consent.status == "NEEDED" else set()
-    return bool(base_types - event_types)
+    return bool(_consent_needed(base) - _consent_needed(event))
 
 
 def _is_contact_click(trigger: Trigger) -> bool:
