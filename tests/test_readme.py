@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import re
 import shlex
 from pathlib import Path
@@ -77,36 +78,59 @@ def test_the_first_spec_in_the_readme_is_examples_minimal() -> None:
     assert first_yaml.group(1) == (EXAMPLES / "minimal.yaml").read_text(encoding="utf-8")
 
 
-def _console_runs(command: str) -> list[tuple[str, list[str]]]:
-    """(`gtmgen ...` command line, the lines shown after it) of README console blocks."""
-    runs: list[tuple[str, list[str]]] = []
+def _console_blocks() -> list[list[tuple[str, list[str]]]]:
+    """Each README `console` block as (`gtmgen ...` command line, the lines shown after it) pairs;
+    a line ending in a backslash continues on the next."""
+    blocks = []
     for block in re.findall(r"```console\n(.*?)```", README, flags=re.DOTALL):
+        runs = []
         for chunk in re.split(r"^\$ ", block, flags=re.MULTILINE)[1:]:
             line, *output = chunk.rstrip("\n").split("\n")
-            if line.startswith(f"gtmgen {command} "):
-                runs.append((line, output))
-    return runs
+            while line.endswith("\\"):
+                line = line[:-1] + output.pop(0).lstrip()
+            runs.append((line, output))
+        blocks.append(runs)
+    return blocks
 
 
-@pytest.mark.parametrize(("line", "shown"), _console_runs("validate"), ids=lambda v: str(v)[:40])
-def test_validate_output_in_the_readme_is_real(line: str, shown: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
-    result = CliRunner().invoke(app, shlex.split(line)[1:])
-    assert (result.stdout + result.stderr).splitlines() == shown
+CONSOLE_BLOCKS = _console_blocks()
 
 
-@pytest.mark.parametrize(("line", "shown"), _console_runs("init"), ids=lambda v: str(v)[:40])
-def test_init_output_in_the_readme_is_real(
-    line: str, shown: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def _console_runs(command: str) -> list[str]:
+    return [line for block in CONSOLE_BLOCKS for line, _ in block if line.startswith(f"gtmgen {command} ")]
+
+
+def _arguments(line: str) -> list[str]:
+    """The command's arguments, with globs expanded as a shell would (sorted, relative)."""
+    words = shlex.split(line)
+    assert words[0] == "gtmgen", line
+    expanded: list[str] = []
+    for word in words[1:]:
+        found = sorted(glob.glob(word)) if any(c in word for c in "*?[") else []
+        expanded += found or [word]
+    return expanded
+
+
+@pytest.mark.parametrize("block", CONSOLE_BLOCKS, ids=lambda b: b[0][0][:40] if b else "empty")
+def test_console_output_in_the_readme_is_real(
+    block: list[tuple[str, list[str]]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Replay a block in a fresh folder (with the repository's examples/ and tests/ when it uses
+    them): each command must print exactly the lines shown, stdout and stderr as a terminal shows them."""
+    for folder in ("examples", "tests"):
+        if any(f"{folder}/" in line for line, _ in block):
+            (tmp_path / folder).symlink_to(ROOT / folder, target_is_directory=True)
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(app, shlex.split(line)[1:])
-    assert result.exit_code == 0
-    assert result.stdout.splitlines() == shown
+    assert block, "an empty console block"
+    for line, shown in block:
+        result = CliRunner().invoke(app, _arguments(line))
+        assert result.output.splitlines() == shown, line
 
 
-def test_the_readme_shows_init_and_validate_runs() -> None:
-    assert _console_runs("init") and len(_console_runs("validate")) >= 2
+def test_the_readme_shows_real_runs_of_the_everyday_commands() -> None:
+    for command in ("init", "validate", "build", "test", "simulate"):
+        assert _console_runs(command) or any(line == f"gtmgen {command}" for b in CONSOLE_BLOCKS for line, _ in b)
+    assert len(_console_runs("validate")) >= 3
 
 
 def test_every_spec_shown_in_the_spec_section_validates() -> None:
@@ -116,3 +140,22 @@ def test_every_spec_shown_in_the_spec_section_validates() -> None:
     assert len(blocks) >= 2
     for block in blocks:
         assert [d.render() for d in validate_text(block, "README.md").diagnostics] == []
+
+
+def _scenario_blocks_on_examples() -> list[str]:
+    blocks = re.findall(r"```yaml\n(target: .*?)```", README, flags=re.DOTALL)
+    return [b for b in blocks if (EXAMPLES / b.split("\n", 1)[0].split()[1]).is_file()]
+
+
+@pytest.mark.parametrize("scenarios", _scenario_blocks_on_examples(), ids=lambda b: b.split("\n", 1)[0])
+def test_scenario_files_shown_for_an_example_pass(scenarios: str, tmp_path: Path) -> None:
+    target = scenarios.split("\n", 1)[0].split()[1]
+    (tmp_path / target).write_bytes((EXAMPLES / target).read_bytes())
+    (tmp_path / "readme.tracking.yaml").write_text(scenarios, encoding="utf-8")
+    result = CliRunner().invoke(app, ["test", str(tmp_path / "readme.tracking.yaml")])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^\d+ passed$", result.output, flags=re.MULTILINE)
+
+
+def test_the_readme_shows_a_scenario_file_for_an_example() -> None:
+    assert _scenario_blocks_on_examples()
