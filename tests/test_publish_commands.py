@@ -159,6 +159,15 @@ def test_validate_and_build_never_import_the_api_client(tmp_path: Path) -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_loading_the_cli_leaves_the_publisher_and_the_simulator_unloaded() -> None:
+    """Every command module is imported to register its command: theirs must stay light."""
+    heavy = ("gtmgen.publish", "gtmgen.simulate", "gtmgen.testing", "googleapiclient", "httplib2", "google.auth")
+    code = f"import sys\nimport gtmgen.cli\nprint(sorted(m for m in sys.modules if m.startswith({heavy!r})))\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 def test_endpoint_credentials_and_qps_come_from_the_environment(
     emulator: Emulator, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
