@@ -6,6 +6,7 @@ that imports their functions (`clean_environment_fixture`, `clock_fixture`, `emu
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from gtmgen.publish import pacing
 from gtmgen.publish.convert import container_from_api
 from gtmgen.publish.read import READ_ORDER, VERSION_KEY_BY_KIND
 from gtmgen.testing.emulator import Emulator
-from gtmgen.testing.tagmanager_state import ContainerState
+from gtmgen.testing.tagmanager_state import ContainerState, Version
 
 runner = CliRunner()
 
@@ -106,3 +107,12 @@ def version_container(version: dict[str, Any], state: ContainerState) -> Contain
 
 def names(items: Sequence[Any]) -> list[str]:
     return sorted(item.name for item in items)
+
+
+def repeated_names(version: Version) -> list[str]:
+    """`kind name` for every name that two entities of one kind share in a stored version."""
+    found = []
+    for kind, items in version.content.entities.items():
+        counts = Counter(e["name"] for e in items.values())
+        found += [f"{kind} {n}" for n, c in counts.items() if c > 1]
+    return found

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from tests.conftest import EXAMPLES, example_specs
 # The publisher fixtures (pytest finds them by their names: clean_environment, clock, emulator).
 from tests.publish_helpers import clean_environment_fixture as clean_environment_fixture
 from tests.publish_helpers import clock_fixture as clock_fixture
-from tests.publish_helpers import compiled, gtmgen, live_container, names, seed, target_ids
+from tests.publish_helpers import compiled, gtmgen, live_container, names, repeated_names, seed, target_ids
 from tests.publish_helpers import emulator_fixture as emulator_fixture
 
 SPEC = EXAMPLES / "foundation-repair.yaml"
@@ -27,15 +26,6 @@ SPEC = EXAMPLES / "foundation-repair.yaml"
 def _publish(emulator: Emulator, spec: Path = SPEC, *flags: str) -> None:
     result = gtmgen(emulator, "publish", str(spec), "--yes", *flags)
     assert result.exit_code == 0, result.output
-
-
-def _duplicates(state: ContainerState) -> list[str]:
-    version = state.versions[state.latest_version_id() or ""]
-    found = []
-    for kind, items in version.content.entities.items():
-        counts = Counter(e["name"] for e in items.values())
-        found += [f"{kind} {n}" for n, c in counts.items() if c > 1]
-    return found
 
 
 # ---------------------------------------------------------------- first publish, second publish, one edit
@@ -53,7 +43,7 @@ def test_first_publish_creates_exactly_the_compiled_container(emulator: Emulator
     for kind in ("tags", "triggers", "variables", "folders", "custom_templates"):
         assert names(getattr(live, kind)) == names(getattr(want, kind)), kind
     assert live.enabled_built_in_names() == want.enabled_built_in_names()
-    assert _duplicates(state) == []
+    assert repeated_names(state.versions[state.latest_version_id() or ""]) == []
 
 
 @pytest.mark.parametrize("spec", example_specs(), ids=lambda p: p.stem)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,9 @@ from gtmgen.testing.emulator import Emulator, Fault
 from gtmgen.testing.tagmanager import FakeTagManager
 from gtmgen.testing.tagmanager_state import ContainerState
 from tests.conftest import EXAMPLES
-from tests.publish_helpers import FakeClock, compiled, gtmgen, live_container, seed
+from tests.publish_helpers import FakeClock, compiled, gtmgen, live_container, repeated_names, seed
 
-# The publisher fixtures (pytest finds them by their names: clean_environment, clock, emulator).
+# The publisher fixtures (pytest finds them by their names: clean_environment, clock).
 from tests.publish_helpers import clean_environment_fixture as clean_environment_fixture
 from tests.publish_helpers import clock_fixture as clock_fixture
 
@@ -24,9 +23,7 @@ SPEC = EXAMPLES / "foundation-repair.yaml"
 
 def _names_are_unique(state: ContainerState) -> None:
     for version in state.versions.values():
-        for kind, items in version.content.entities.items():
-            repeated = [n for n, c in Counter(e["name"] for e in items.values()).items() if c > 1]
-            assert repeated == [], f"duplicate {kind}: {repeated}"
+        assert repeated_names(version) == []
 
 
 def _edited(tmp_path: Path, old: str, new: str) -> Path:
