@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from gtmgen.audit.facts import EVENT_STAGE, PLATFORM_LABELS, ContainerFacts, Platform, TagInfo
 from gtmgen.audit.findings import Hit, container_hit, tag_hit
-from gtmgen.container import Condition, Tag, Trigger
+from gtmgen.container import Tag, Trigger
 
 AD_PLATFORMS: tuple[Platform, ...] = ("ga4", "google_ads", "meta")
 OBSERVER_HINT: dict[str, str] = {
@@ -188,10 +188,6 @@ def check_conversion_on_attempt(facts: ContainerFacts) -> Iterator[Hit]:
             problem = _attempt_problem(trigger) if trigger else None
             if trigger and problem:
                 yield tag_hit(info.name, f"conversion fires on {trigger.name!r} ({trigger.type}): {problem}")
-
-
-def conditions_text(conditions: tuple[Condition, ...]) -> str:
-    return " and ".join(f"{c.arg0} {c.type} {c.arg1}" for c in conditions)
 
 
 def check_duplicate_conversions(facts: ContainerFacts) -> Iterator[Hit]:
