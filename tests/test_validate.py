@@ -129,6 +129,8 @@ PAID = (EXAMPLES / "paid-booking.yaml").read_text(encoding="utf-8")
             None,
         ),
         (MINIMAL, "G-4RT7K2LQ9M", "G-XXXXXXXXXX", "placeholder-id", 12),
+        (MINIMAL, "domain: northsideplumbing.com", "domain: www.example.com", "placeholder-id", 8),
+        (MINIMAL, "domain: northsideplumbing.com", "domain: shop.example.com", None, None),
         (FOUNDATION, "a.cta-inspection\n", "a.cta-inspection\n      meta_event: Lead\n", "signal-outcome-event", 107),
         (
             FOUNDATION,

@@ -43,6 +43,7 @@ RULES: tuple[Rule, ...] = (
     site.check_consent_regions,
     site.check_consent_defaults,
     site.check_placeholder_ids,
+    site.check_placeholder_domain,
     template_text.check_gtm_variable_syntax,
 )
 

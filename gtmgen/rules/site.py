@@ -59,6 +59,18 @@ _ID_PATHS: tuple[tuple[JsonPath, str], ...] = (
 )
 
 
+# The second-level domains RFC 2606 reserves for examples: no real site has them, and
+# `gtmgen import` writes example.com when a container does not name its site.
+EXAMPLE_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
+
+
+def check_placeholder_domain(ctx: RuleContext) -> Iterator[Diagnostic]:
+    domain = mapping(ctx.data.get("site")).get("domain")
+    if isinstance(domain, str) and domain.removeprefix("www.") in EXAMPLE_DOMAINS:
+        message = f"{domain} is a placeholder; replace it with the site's own host name"
+        yield ctx.warning(("site", "domain"), message, "placeholder-id")
+
+
 def is_placeholder(value: object) -> bool:
     """`G-XXXXXXXXXX`, `AW-000000000`, `000000000000000`: an id nobody has."""
     body = str(value).rsplit("-", 1)[-1]
