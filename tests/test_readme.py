@@ -159,3 +159,14 @@ def test_scenario_files_shown_for_an_example_pass(scenarios: str, tmp_path: Path
 
 def test_the_readme_shows_a_scenario_file_for_an_example() -> None:
     assert _scenario_blocks_on_examples()
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_inside_the_readme_leads_to_a_heading() -> None:
+    headings = {_anchor(h) for h in re.findall(r"^#{1,4} (.+)$", README, flags=re.MULTILINE)}
+    links = set(re.findall(r"\]\(#([^)]+)\)", README))
+    assert links and links - headings == set()
