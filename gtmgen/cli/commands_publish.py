@@ -98,7 +98,7 @@ def _target(spec: SiteSpec, account: str | None, container: str | None, workspac
     return target_of(spec.gtm, account, container, workspace)
 
 
-def _planned(
+def _compile_and_plan(
     spec_path: Path, ids: tuple[str | None, str | None, str | None], connection: Connection, purpose: Purpose
 ) -> tuple[SiteSpec, GoogleTagManagerApi, Plan]:
     """Compile the spec, resolve its target (`ids`: account, container, workspace flags), connect, plan."""
@@ -154,7 +154,7 @@ def plan(
 ) -> None:
     """Show what `publish` would change in the GTM workspace, without changing anything (read-only scope)."""
     connection = Connection(api_endpoint, credentials, qps, deadline)
-    _, api, result = _planned(spec_path, (account, container, workspace), connection, "read")
+    _, api, result = _compile_and_plan(spec_path, (account, container, workspace), connection, "read")
     typer.echo(_plan_json(result, api) if output_format is PlanFormat.json else _plan_text(result))
     _say(_requests_line(api))
     if detailed_exitcode and result.changes.has_changes:
@@ -223,7 +223,7 @@ def publish(
 
     purpose: Purpose = "read" if dry_run else ("version" if no_live else "publish")
     connection = Connection(api_endpoint, credentials, qps, deadline)
-    spec, api, planned = _planned(spec_path, (account, container, workspace), connection, purpose)
+    spec, api, planned = _compile_and_plan(spec_path, (account, container, workspace), connection, purpose)
     typer.echo(_plan_text(planned))
     unversioned = not dry_run and not planned.has_writes and has_unversioned_changes(api, planned)
     if dry_run or not (planned.has_writes or unversioned or planned.conflicts):

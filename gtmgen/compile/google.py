@@ -43,7 +43,7 @@ def _settings(key: str, rows: list[tuple[str, str]]) -> list[Parameter]:
     return [Parameter.table(key, rows, SETTINGS_COLUMNS)] if rows else []
 
 
-def _google(type_: str, name: str, params: Iterable[Parameter], trigger: str, notes: str, folder: str) -> Tag:
+def _google_type_tag(type_: str, name: str, params: Iterable[Parameter], trigger: str, notes: str, folder: str) -> Tag:
     """A tag of Google's (`type_`) on one trigger; it relies on its built-in consent checks."""
     return Tag(
         tag_id="",
@@ -63,7 +63,7 @@ def _google_tag(
     """A Google tag (`googtag`) on Initialization - All Pages."""
     params = [Parameter.template("tagId", tag_id), *_settings("configSettingsTable", config)]
     params += _settings("eventSettingsTable", events)
-    return _google("googtag", name, params, INITIALIZATION_TRIGGER_ID, notes, FOLDER_GOOGLE)
+    return _google_type_tag("googtag", name, params, INITIALIZATION_TRIGGER_ID, notes, FOLDER_GOOGLE)
 
 
 def _ga4_tags(spec: SiteSpec) -> Part:
@@ -112,7 +112,7 @@ def _linker(spec: SiteSpec) -> Tag:
         Parameter.boolean("enableUrlPassthrough", spec.consent.url_passthrough),
         Parameter.boolean("enableCookieOverrides", False),
     )
-    return _google("gclidw", LINKER_TAG, params, ALL_PAGES_TRIGGER_ID, _linker_notes(spec), FOLDER_GOOGLE)
+    return _google_type_tag("gclidw", LINKER_TAG, params, ALL_PAGES_TRIGGER_ID, _linker_notes(spec), FOLDER_GOOGLE)
 
 
 def _ads_tags(spec: SiteSpec) -> Part:
@@ -173,7 +173,7 @@ def ga4_event_tag(
         Parameter.template("measurementIdOverride", ref(GA4_ID_VARIABLE)),
         *_settings("eventSettingsTable", params),
     ]
-    return _google("gaawe", name, parameters, trigger, notes, folder)
+    return _google_type_tag("gaawe", name, parameters, trigger, notes, folder)
 
 
 def ads_conversion_tag(
@@ -206,4 +206,4 @@ def ads_conversion_tag(
         ),
         Parameter.boolean("rdp", False),
     ]
-    return _google("awct", name, params, trigger, notes, FOLDER_GOOGLE)
+    return _google_type_tag("awct", name, params, trigger, notes, FOLDER_GOOGLE)
