@@ -9,11 +9,12 @@ without Retry-After, dropped connections (before or after doing the work) and ed
 "by someone else" just before a request runs.
 
     python -m gtmgen.testing.emulator --port 8085 --container 6001234567/201234567
+
+A separate process is steered over HTTP and by `--fault` options (`gtmgen.testing.control`).
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import collections
 import json
@@ -30,6 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 from gtmgen.container import BUILT_IN_VARIABLE_NAMES_BY_TYPE
 from gtmgen.testing.answers import DROP, Answer, Fault, error_answer, quota_answer, rpc_status
 from gtmgen.testing.apischema import Route, body_problems, match_route
+from gtmgen.testing.control import control_answer, read_options
 from gtmgen.testing.tagmanager import FakeTagManager
 from gtmgen.testing.tagmanager_state import ApiFailure, Json
 
@@ -136,7 +138,7 @@ class Emulator:
         if url.path == "/token":
             return self._token(body)
         if url.path.startswith("/_emulator/"):
-            return self._control(url.path)
+            return control_answer(self, http_method, url.path, query, body)
         start = url.path.find(PREFIX)
         found = match_route(http_method, url.path[start:]) if start >= 0 else None
         if found is None:
@@ -323,12 +325,6 @@ class Emulator:
         self.log.append(LoggedRequest("POST", "/token", "token", 200))
         return Answer(200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
 
-    def _control(self, path: str) -> Answer:
-        if path == "/_emulator/requests":
-            rows = [{"method": r.http_method, "path": r.path, "id": r.method_id, "status": r.status} for r in self.log]
-            return Answer(200, {"requests": rows, "count": self.count(), "writes": self.count(writes_only=True)})
-        return Answer(404, {"error": {"code": 404, "message": "unknown control path"}})
-
 
 def _container_json(api: FakeTagManager, path: str) -> Json:
     state = api.container(path)
@@ -365,20 +361,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 def main(argv: list[str] | None = None) -> None:
     """Run the emulator until interrupted: `python -m gtmgen.testing.emulator --port 8085`."""
-    parser = argparse.ArgumentParser(prog="python -m gtmgen.testing.emulator", description=__doc__.split("\n")[0])
-    parser.add_argument("--port", type=int, default=8085)
-    parser.add_argument(
-        "--container", action="append", default=[], metavar="ACCOUNT/CONTAINER[/GTM-ID]", help="seed a container"
-    )
-    parser.add_argument("--page-size", type=int, default=10)
-    parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests answered 429 or 500")
-    parser.add_argument("--rate-limit", type=int, default=0, help="requests allowed per 100 s (0: no limit)")
-    args = parser.parse_args(argv)
+    args = read_options(argv, __doc__.split("\n")[0])
     emulator = Emulator(
         page_size=args.page_size,
         fault_rate=args.fault_rate,
+        seed=args.seed,
         rate_limit=(args.rate_limit, 100.0) if args.rate_limit else None,
+        require_auth=args.require_auth,
     )
+    emulator.faults.extend(args.fault)
     for spec in args.container:
         account, container, *public = spec.split("/")
         emulator.api.add_container(account, container, *(public[:1] or ["GTM-EMULATE"]))
