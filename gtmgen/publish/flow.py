@@ -10,12 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from gtmgen.changes import diff_containers
 from gtmgen.container import Container
 from gtmgen.errors import ApiError, ConflictError, InputError
 from gtmgen.publish.apply import ApplyReport, apply_plan, status_drift
 from gtmgen.publish.plan import Plan, plan_changes
 from gtmgen.publish.protocol import ContainerRef, Json, OutcomeUnknown, TagManagerApi
-from gtmgen.publish.read import find_workspace, read_target, read_workspace
+from gtmgen.publish.read import Snapshot, find_workspace, read_target, read_workspace, snapshot_of_version
 from gtmgen.publish.release import Release, release
 from gtmgen.spec import GtmTarget
 
@@ -87,9 +88,18 @@ def publish_plan(
 
 
 def has_unversioned_changes(api: TagManagerApi, plan: Plan) -> bool:
-    """Whether the workspace holds changes no version has yet (say, from a publish that stopped)."""
-    workspace = plan.snapshot.workspace
-    return workspace is not None and bool(api.workspace_status(workspace).get("workspaceChange"))
+    """Whether the workspace still has to be versioned and published although the plan writes
+    nothing: it holds changes no version has yet (a publish that stopped before create_version),
+    or it matches the spec while the live version does not (a publish that stopped after
+    create_version, or `--no-live`: the new workspace starts from that unpublished version)."""
+    snapshot = plan.snapshot
+    if snapshot.workspace is None:
+        return False
+    if api.workspace_status(snapshot.workspace).get("workspaceChange"):
+        return True
+    live = api.live_version(snapshot.target)
+    live_snapshot = snapshot_of_version(live, snapshot.target, snapshot.workspace_name, snapshot.container.public_id)
+    return plan_changes(live_snapshot, plan.desired).has_writes
 
 
 def expected_requests(plan: Plan, *, live: bool) -> int:
@@ -133,12 +143,33 @@ def _workspace_for(api: TagManagerApi, plan: Plan, note: Note) -> Plan:
         workspace_count=snapshot.workspace_count + 1,
     )
     replanned = plan_changes(fresh, plan.desired)
-    if _shown(replanned) != _shown(plan):
+    if _shown(replanned) == _shown(plan):
+        return replanned
+    moved = unexplained_changes(plan, fresh)
+    if moved:
         raise ConflictError(
             f"the new workspace {snapshot.workspace_name!r} starts from the latest container version, which differs "
-            "from the live version the plan was made from; run gtmgen publish again to review the new plan"
+            f"from the live version the plan was made from in {', '.join(moved)}, changes gtmgen did not make; "
+            "run gtmgen publish again to review the new plan"
         )
+    note(
+        "the latest container version is not live and already holds part of this spec (a publish that stopped, "
+        "or --no-live): it goes live with the rest"
+    )
     return replanned
+
+
+def unexplained_changes(plan: Plan, fresh: Snapshot) -> list[str]:
+    """Entities in which `fresh` differs from what the plan was read from, other than by gtmgen's
+    own work toward this spec (an entity now as the spec wants it, or gone where the plan deletes
+    it): someone else's changes, which a publish must not carry live unseen."""
+    settled = {(c.kind, c.name) for c in plan_changes(fresh, plan.desired).rows("keep")}
+    settled |= {(c.kind, c.name) for c in plan.rows("delete")}
+    return [
+        f"{c.kind} {c.name!r}"
+        for c in diff_containers(plan.snapshot.container, fresh.container).changes
+        if c.action != "keep" and c.kind != "builtInVariable" and (c.kind, c.name) not in settled
+    ]
 
 
 def _create_workspace(api: TagManagerApi, target: ContainerRef, name: str) -> Json:
