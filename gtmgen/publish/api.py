@@ -63,7 +63,7 @@ class _SendOnce:
 
     def request(self, *args: Any, **kwargs: Any) -> Any:
         if self._sent:
-            raise ResendRefused("the connection closed before the API answered")
+            raise ResendRefused("the server closed the connection without an answer")
         self._sent = True
         return self._connection.request(*args, **kwargs)
 
