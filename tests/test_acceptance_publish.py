@@ -506,6 +506,21 @@ def test_faults_injected_over_http_reach_the_next_requests(
     assert refused.value.code == 400
 
 
+def test_a_publish_that_cannot_finish_before_the_deadline_changes_nothing_and_one_that_can_keeps_the_pace(
+    start_emulator: Callable[..., EmulatorProcess], fast_clock: list[float]
+) -> None:
+    emulator = start_emulator("--container", _seed_option(SPEC))
+    code, out, err = _in_process(emulator, "publish", str(SPEC), "--yes", "--deadline", "30")
+    assert code == ExitCode.API_FAILURE
+    assert "this publish needs about 12 more requests" in err and "nothing was changed" in err
+    assert emulator.requests()["writes"] == 0
+    code, out, err = _in_process(emulator, "publish", str(SPEC), "--yes", "--deadline", "60")
+    assert code == 0, out + err
+    assert emulator.requests()["writes"] == 6
+    # 14 requests, burst 1, at 0.25 requests/s: 13 waits of 4 s (the clock is fast, the pace is real)
+    assert sum(fast_clock[-13:]) == pytest.approx(52.0, abs=0.5) and all(w <= 4.0 + 1e-6 for w in fast_clock[-13:])
+
+
 # ---------------------------------------------------------------- edits by someone else between plan and apply
 
 

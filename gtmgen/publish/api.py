@@ -213,6 +213,9 @@ class GoogleTagManagerApi:
     def writes_sent(self) -> int:
         return self._writes
 
+    def check_budget(self, requests: int, what: str) -> None:
+        self.pacer.check_budget(requests, what)
+
     def _containers(self) -> Any:
         return self._service.accounts().containers()
 

@@ -75,6 +75,8 @@ def publish_plan(
         names = ", ".join(f"{c.kind} {c.name!r}" for c in plan.conflicts)
         raise ConflictError(f"nothing was changed: {len(plan.conflicts)} conflict(s) to settle first: {names}")
     report = None
+    if plan.has_writes or unversioned:
+        api.check_budget(expected_requests(plan, live=live), "this publish")  # before the first write
     if plan.has_writes:
         existed = plan.snapshot.workspace is not None
         plan = _workspace_for(api, plan, note)

@@ -101,6 +101,22 @@ class Pacer:
     def seconds_per_request(self) -> float:
         return 1.0 / self.policy.qps if self.policy.qps > 0 else 0.0
 
+    def check_budget(self, requests: int, what: str) -> None:
+        """Raise QuotaError, before anything is sent, when `requests` more requests cannot all be
+        paced within the deadline even if none is refused (a lower bound: retries come on top)."""
+        if self.policy.qps <= 0 or requests <= 0:
+            return
+        now = self.clock.monotonic()
+        tokens = min(float(self.policy.burst), self._tokens + (now - self._last) * self.policy.qps)
+        needed = max(0.0, requests - tokens) / self.policy.qps
+        left = self.policy.deadline - (now - self.started)
+        if needed > left:
+            raise QuotaError(
+                f"{what} needs about {requests} more requests, {needed:.0f} s at {self.policy.qps:g} requests/s, "
+                f"but the {self.policy.deadline:.0f} s deadline leaves {max(left, 0.0):.0f} s; nothing was changed: "
+                "raise --deadline (or --qps, if the project's quota allows)"
+            )
+
     def call(self, label: str, attempt: Callable[[], T]) -> T:
         """Run `attempt` within the quota, retrying it while it raises `Retry`."""
         for number in range(1, self.policy.max_attempts + 1):

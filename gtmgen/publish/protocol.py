@@ -55,6 +55,9 @@ class TagManagerApi(Protocol):
     @property
     def writes_sent(self) -> int: ...
 
+    def check_budget(self, requests: int, what: str) -> None:
+        """Raise QuotaError when `requests` more requests cannot be made before the deadline."""
+
     def list_workspaces(self, container: ContainerRef) -> list[Json]: ...
 
     def create_workspace(self, container: ContainerRef, name: str, description: str) -> Json: ...
