@@ -21,6 +21,38 @@ class TimelineFormat(str, enum.Enum):
     json = "json"
 
 
+TargetArg = Annotated[Path, typer.Argument(help="A spec (.yaml, compiled first) or a container export (.json).")]
+PageOpt = Annotated[str, typer.Option("--page", help="The URL of the page to load.")]
+ReferrerOpt = Annotated[str, typer.Option("--referrer", help="The page's referrer.")]
+PushOpt = Annotated[
+    list[str] | None,
+    typer.Option("--push", help='Push this JSON object to the dataLayer, e.g. \'{"event": "purchase", "value": 5}\'.'),
+]
+EventOpt = Annotated[
+    list[str] | None, typer.Option("--event", help="Push this dataLayer event after the page loads (repeatable).")
+]
+ClickOpt = Annotated[
+    list[str] | None,
+    typer.Option("--click", help="Click a link (URL such as tel:+1555...) or an element (CSS selector)."),
+]
+ConsentOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--consent",
+        help="granted, denied, TYPE=granted|denied (repeatable), or default (the container's own "
+        "consent defaults, see --region); default: granted.",
+    ),
+]
+RegionOpt = Annotated[
+    str | None, typer.Option("--region", help="The visitor's region for --consent default (DE, US-CA, ...).")
+]
+VariableOpt = Annotated[
+    list[str] | None, typer.Option("--var", help="NAME=VALUE for a variable the simulator cannot compute.")
+]
+TimelineFormatOpt = Annotated[TimelineFormat, typer.Option("--format", "-f", help="Output format.")]
+SimulateVerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show every parameter of fired tags.")]
+
+
 def _consent_option(values: list[str]) -> tuple[ConsentMap, bool]:
     """`--consent granted|denied` for every type, `--consent ad_storage=denied` per type, or
     `--consent default`: the container's own consent defaults (with `--region`)."""
@@ -53,38 +85,6 @@ def _variable_option(values: list[str]) -> tuple[tuple[str, str], ...]:
             raise InputError(f"--var {value!r}: use NAME=VALUE (the variable's name as in {{{{NAME}}}})")
         pairs.append((name, text))
     return tuple(pairs)
-
-
-TargetArg = Annotated[Path, typer.Argument(help="A spec (.yaml, compiled first) or a container export (.json).")]
-PageOpt = Annotated[str, typer.Option("--page", help="The URL of the page to load.")]
-ReferrerOpt = Annotated[str, typer.Option("--referrer", help="The page's referrer.")]
-PushOpt = Annotated[
-    list[str] | None,
-    typer.Option("--push", help='Push this JSON object to the dataLayer, e.g. \'{"event": "purchase", "value": 5}\'.'),
-]
-EventOpt = Annotated[
-    list[str] | None, typer.Option("--event", help="Push this dataLayer event after the page loads (repeatable).")
-]
-ClickOpt = Annotated[
-    list[str] | None,
-    typer.Option("--click", help="Click a link (URL such as tel:+1555...) or an element (CSS selector)."),
-]
-ConsentOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--consent",
-        help="granted, denied, TYPE=granted|denied (repeatable), or default (the container's own "
-        "consent defaults, see --region); default: granted.",
-    ),
-]
-RegionOpt = Annotated[
-    str | None, typer.Option("--region", help="The visitor's region for --consent default (DE, US-CA, ...).")
-]
-VariableOpt = Annotated[
-    list[str] | None, typer.Option("--var", help="NAME=VALUE for a variable the simulator cannot compute.")
-]
-TimelineFormatOpt = Annotated[TimelineFormat, typer.Option("--format", "-f", help="Output format.")]
-SimulateVerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show every parameter of fired tags.")]
 
 
 @command("simulate")
