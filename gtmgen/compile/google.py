@@ -44,7 +44,7 @@ def _settings(key: str, rows: list[tuple[str, str]]) -> list[Parameter]:
 
 
 def _google_type_tag(type_: str, name: str, params: Iterable[Parameter], trigger: str, notes: str, folder: str) -> Tag:
-    """A tag of Google's (`type_`) on one trigger; it relies on its built-in consent checks."""
+    """A tag of one of Google's types (`type_`) on one trigger; it relies on its built-in consent checks."""
     return Tag(
         tag_id="",
         name=name,
