@@ -406,3 +406,172 @@ def test_a_history_change_to_a_path_stays_on_the_site(tmp_path: Path) -> None:
     timeline = json.loads(render_json(simulate(load_container(export), scenario_file.cases[0].scenario)))
     (history,) = [e for e in timeline if e["event"] == "gtm.historyChange"]
     assert history["cause"] == "history change (pushState) to https://shop.example.com/checkout/step-2?x=1#pay"
+
+
+# ---------------------------------------------------------------- GTM's rules on a container written by hand
+
+ACCOUNT, CONTAINER = "6000000001", "9000000001"
+
+
+def _p(key: str, value: str, kind: str = "TEMPLATE") -> dict[str, Any]:
+    return {"type": kind, "key": key, "value": value}
+
+
+def _condition(op: str, arg0: str, arg1: str, *flags: str) -> dict[str, Any]:
+    return {"type": op, "parameter": [_p("arg0", arg0), _p("arg1", arg1), *(_p(f, "true", "BOOLEAN") for f in flags)]}
+
+
+def _map(key: str, value: str) -> dict[str, Any]:
+    return {"type": "MAP", "map": [_p("key", key), _p("value", value)]}
+
+
+def _tag(tag_id: str, name: str, firing: list[str], **extra: Any) -> dict[str, Any]:
+    html = "<script>/* {{LT - section}} {{RT - product}} {{DLV - plan}} */</script>"
+    tag = {"accountId": ACCOUNT, "containerId": CONTAINER, "tagId": tag_id, "name": name, "type": "html"}
+    tag |= {"parameter": [_p("html", html), _p("supportDocumentWrite", "false", "BOOLEAN")], "fingerprint": "1"}
+    tag |= {"firingTriggerId": firing, "tagFiringOption": "ONCE_PER_EVENT"}
+    return tag | {"consentSettings": {"consentStatus": "NOT_SET"}} | extra
+
+
+def _trigger(trigger_id: str, name: str, kind: str, **conditions: Any) -> dict[str, Any]:
+    head = {"accountId": ACCOUNT, "containerId": CONTAINER, "triggerId": trigger_id, "name": name, "type": kind}
+    return head | conditions | {"fingerprint": "1"}
+
+
+def _variable(variable_id: str, name: str, kind: str, parameter: list[dict[str, Any]]) -> dict[str, Any]:
+    head = {"accountId": ACCOUNT, "containerId": CONTAINER, "variableId": variable_id, "name": name, "type": kind}
+    return head | {"parameter": parameter, "fingerprint": "1", "formatValue": {}}
+
+
+def _hand_written_export() -> dict[str, Any]:
+    """A container as GTM exports it (format of gtm-export-format.md), exercising GTM's firing rules."""
+    everything = _trigger(
+        "10", "CE - every event", "CUSTOM_EVENT", customEventFilter=[_condition("MATCH_REGEX", "{{_event}}", ".*")]
+    )
+    blocked_pages = _trigger(
+        "11", "PV - blocked pages", "PAGEVIEW", filter=[_condition("CONTAINS", "{{Page Path}}", "/blocked/")]
+    )
+    paid_upgrade = _trigger(
+        "12",
+        "CE - upgrade, not free",
+        "CUSTOM_EVENT",
+        customEventFilter=[_condition("EQUALS", "{{_event}}", "upgrade")],
+        filter=[_condition("EQUALS", "{{DLV - plan}}", "free", "negate")],
+    )
+    cta = _trigger(
+        "13", "Click - cta", "CLICK", filter=[_condition("CSS_SELECTOR", "{{Click Element}}", "div.hero a.cta, #buy")]
+    )
+    cart = _trigger(
+        "14",
+        "CE - add to cart, any case",
+        "CUSTOM_EVENT",
+        customEventFilter=[_condition("MATCH_REGEX", "{{_event}}", "^ADD_TO_CART$", "ignore_case")],
+    )
+    section = [_p("input", "{{Page Path}}"), {"type": "LIST", "key": "map", "list": [_map("/pricing/", "pricing")]}]
+    section += [_p("setDefaultValue", "true", "BOOLEAN"), _p("defaultValue", "other")]
+    product = [_p("input", "{{Page Path}}"), {"type": "LIST", "key": "map", "list": [_map("^/p/(\\d+)/$", "P$1")]}]
+    product += [_p(k, "true", "BOOLEAN") for k in ("fullMatch", "replaceAfterMatch", "ignoreCase", "setDefaultValue")]
+    product += [_p("defaultValue", "none")]
+    plan = [_p("name", "plan"), _p("dataLayerVersion", "2", "INTEGER"), _p("setDefaultValue", "true", "BOOLEAN")]
+    plan += [_p("defaultValue", "free")]
+    needed = {
+        "consentStatus": "NEEDED",
+        "consentType": {"type": "LIST", "list": [{"type": "TEMPLATE", "value": "ad_storage"}]},
+    }
+    tags = [
+        _tag("1", "T - every event", ["10"]),
+        _tag("2", "T - once per page", ["10"], tagFiringOption="ONCE_PER_LOAD"),
+        _tag("3", "T - paused", ["2147479553"], paused=True),
+        _tag("4", "T - all pages but blocked", ["2147479553"], blockingTriggerId=["11"]),
+        _tag("5", "T - setup", []),
+        _tag("6", "T - paid upgrade", ["12"], setupTag=[{"tagName": "T - setup"}]),
+        _tag("7", "T - cta click", ["13"]),
+        _tag("8", "T - add to cart", ["14"]),
+        _tag("9", "T - needs ad storage", ["2147479553"], consentSettings=needed),
+    ]
+    built_ins = [("PAGE_PATH", "Page Path"), ("EVENT", "Event"), ("CLICK_ELEMENT", "Click Element")]
+    version = {
+        "path": f"accounts/{ACCOUNT}/containers/{CONTAINER}/versions/0",
+        "accountId": ACCOUNT,
+        "containerId": CONTAINER,
+        "containerVersionId": "0",
+        "container": {"accountId": ACCOUNT, "containerId": CONTAINER, "name": "Hand", "publicId": "GTM-HAND01"},
+        "tag": tags,
+        "trigger": [everything, blocked_pages, paid_upgrade, cta, cart],
+        "variable": [
+            _variable("20", "LT - section", "smm", section),
+            _variable("21", "RT - product", "remm", product),
+            _variable("22", "DLV - plan", "v", plan),
+        ],
+        "builtInVariable": [
+            {"accountId": ACCOUNT, "containerId": CONTAINER, "type": t, "name": n} for t, n in built_ins
+        ],
+        "fingerprint": "1",
+    }
+    return {"exportFormatVersion": 2, "exportTime": "2026-01-01 00:00:00", "containerVersion": version}
+
+
+@pytest.fixture
+def hand_export(tmp_path: Path) -> Path:
+    path = tmp_path / "hand.json"
+    path.write_text(json.dumps(_hand_written_export(), indent=2), encoding="utf-8")
+    return path
+
+
+def _firings(timeline: list[dict[str, Any]], name: str) -> list[str]:
+    return [event["event"] for event, tag in _fired(timeline) if tag["name"] == name]
+
+
+def test_gtms_firing_rules_on_a_container_written_by_hand(hand_export: Path) -> None:
+    timeline = _timeline(
+        hand_export,
+        "https://shop.example.com/pricing/",
+        "--push",
+        '{"plan": "pro"}',
+        "--event",
+        "upgrade",
+        "--event",
+        "add_to_cart",
+        "--click",
+        "div.hero a.cta",
+        "--click",
+        "a.cta",
+    )
+    every = _firings(timeline, "T - every event")
+    assert {"gtm.js", "gtm.dom", "gtm.load", "upgrade", "add_to_cart", "gtm.click"} <= set(every)
+    numbers = [e["number"] for e, t in _fired(timeline) if t["name"] == "T - every event"]
+    assert numbers == [e["number"] for e in timeline if e["event"]]  # once at each event, at every event
+    assert len(_firings(timeline, "T - once per page")) == 1
+    assert _firings(timeline, "T - paused") == []
+    assert _firings(timeline, "T - all pages but blocked") == ["gtm.js"]
+    assert _firings(timeline, "T - needs ad storage") == ["gtm.js"]
+    assert _firings(timeline, "T - add to cart") == ["add_to_cart"]  # regex, ignoring case
+    assert _firings(timeline, "T - cta click") == ["gtm.click"]  # the second click has no div.hero around it
+    upgrade = next(e for e in timeline if e["event"] == "upgrade")
+    order = [t["name"] for t in upgrade["fired"]]
+    assert order.index("T - setup") < order.index("T - paid upgrade")  # the setup tag runs first
+    paid = next(t for t in upgrade["fired"] if t["name"] == "T - paid upgrade")
+    assert paid["variables"] == {"LT - section": "pricing", "RT - product": "none", "DLV - plan": "pro"}
+
+
+def test_gtms_firing_rules_negation_regex_table_blocking_and_consent(hand_export: Path) -> None:
+    timeline = _timeline(
+        hand_export,
+        "https://shop.example.com/P/77/",
+        "--push",
+        '{"plan": "free"}',
+        "--event",
+        "upgrade",
+        "--consent",
+        "ad_storage=denied",
+    )
+    assert _firings(timeline, "T - paid upgrade") == []  # plan is free: the negated condition fails
+    assert _firings(timeline, "T - setup") == []
+    page_view = next(e for e in timeline if e["event"] == "gtm.js")
+    every = next(t for t in page_view["fired"] if t["name"] == "T - every event")
+    assert every["variables"] == {"LT - section": "other", "RT - product": "P77", "DLV - plan": "free"}
+    assert _firings(timeline, "T - needs ad storage") == []
+    assert any(b["name"] == "T - needs ad storage" and "ad_storage" in b["reason"] for b in page_view["blocked"])
+    blocked_page = _timeline(hand_export, "https://shop.example.com/blocked/")
+    assert _firings(blocked_page, "T - all pages but blocked") == []
+    assert _firings(blocked_page, "T - every event")  # the blocking trigger blocks only its tag
