@@ -27,6 +27,7 @@ import pytest
 import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from googleapiclient.errors import HttpError
 from typer.testing import CliRunner
 
 from gtmgen.changes import diff_containers
@@ -620,6 +621,22 @@ def test_plan_detailed_exitcode_with_changes_prints_no_empty_error_line(
     code, _out, err = _run(emulator.endpoint, tmp_path, "plan", str(SPEC), "--detailed-exitcode")
     assert code == ExitCode.CHANGES_PENDING
     assert "gtmgen: error:" not in err
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="gtmgen/cli/commands_publish.py's plan looks only at entity changes; a workspace whose changes are "
+    "not live yet (flow.has_unversioned_changes) is also pending: CI that publishes on exit 3 never finishes it",
+)
+def test_plan_detailed_exitcode_counts_a_workspace_that_still_has_to_go_live(
+    start_emulator: Callable[..., EmulatorProcess], tmp_path: Path
+) -> None:
+    emulator = start_emulator("--container", _seed_option(SPEC), "--fault", "workspaces.create_version:500:times=9")
+    assert _run(emulator.endpoint, tmp_path, "publish", str(SPEC), "--yes")[0] == ExitCode.API_FAILURE
+    with pytest.raises(HttpError):
+        _live_version(emulator, SPEC)  # nothing is live: the workspace holds every change, unversioned
+    code, out, _err = _run(emulator.endpoint, tmp_path, "plan", str(SPEC), "--detailed-exitcode")
+    assert code == ExitCode.CHANGES_PENDING, out
 
 
 @pytest.mark.parametrize("stdin", ["", "y\n"], ids=["no-input", "piped-yes"])
