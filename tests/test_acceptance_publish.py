@@ -385,6 +385,11 @@ def test_hand_made_entities_survive_every_publish_untouched(
     _person_publishes(service, _container_path(SPEC), _make_hand_entities)
     made = _hand_made(_live_version(emulator, SPEC))
     assert len(made) == 3
+    # and a draft someone is still working on, in another workspace
+    workspaces = service.accounts().containers().workspaces()
+    draft_workspace = workspaces.create(parent=_container_path(SPEC), body={"name": "Ana's draft"}).execute()["path"]
+    draft = workspaces.variables().create(parent=draft_workspace, body=HAND_VARIABLE | {"name": "Hand - draft"})
+    draft = draft.execute()
 
     code, out, err = _run(emulator.endpoint, tmp_path, "publish", str(SPEC), "--yes")
     assert code == 0, out + err
@@ -407,6 +412,10 @@ def test_hand_made_entities_survive_every_publish_untouched(
     assert len(sent) == 1
     bodies = {(kind, c[kind]["name"]) for c in sent[0]["body"]["changes"] for kind in c if kind != "changeStatus"}
     assert bodies == changed and len(changed) == 3
+    in_draft = workspaces.variables().list(parent=draft_workspace).execute()["variable"]
+    assert [v for v in in_draft if v["name"] == "Hand - draft"] == [draft]
+    writes = [r["path"] for r in emulator.requests()["requests"] if r["method"] != "GET"]
+    assert not [w for w in writes if w.startswith("/tagmanager/v2/" + draft_workspace)]
     assert all(
         c["changeStatus"] == "updated" and c[k].get("fingerprint")
         for c in sent[0]["body"]["changes"]
