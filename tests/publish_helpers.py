@@ -71,6 +71,15 @@ def compiled(spec_path: Path) -> Container:
 FALLBACK_IDS = ("1000001", "2000002")  # for example specs without a gtm block (passed as flags)
 
 
+def edited_spec(spec_path: Path, tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the spec as `tmp_path/site.yaml` with its first `old` (which must be there) made `new`."""
+    text = spec_path.read_text(encoding="utf-8")
+    assert old in text
+    edited = tmp_path / "site.yaml"
+    edited.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return edited
+
+
 def target_ids(spec_path: Path) -> tuple[str, str, list[str]]:
     """The account and container a spec publishes to, and the flags needed when the spec has none."""
     from gtmgen.validate import load_spec

@@ -17,7 +17,7 @@ from tests.conftest import EXAMPLES, example_specs
 # The publisher fixtures (pytest finds them by their names: clean_environment, clock, emulator).
 from tests.publish_helpers import clean_environment_fixture as clean_environment_fixture
 from tests.publish_helpers import clock_fixture as clock_fixture
-from tests.publish_helpers import compiled, gtmgen, live_container, names, repeated_names, seed, target_ids
+from tests.publish_helpers import compiled, edited_spec, gtmgen, live_container, names, repeated_names, seed, target_ids
 from tests.publish_helpers import emulator_fixture as emulator_fixture
 
 SPEC = EXAMPLES / "foundation-repair.yaml"
@@ -60,21 +60,13 @@ def test_second_publish_of_an_unchanged_spec_writes_nothing(emulator: Emulator, 
     assert "API requests: 2 (0 writes)" in result.stderr
 
 
-def _edited_spec(tmp_path: Path, old: str, new: str) -> Path:
-    text = SPEC.read_text(encoding="utf-8")
-    assert old in text
-    edited = tmp_path / "site.yaml"
-    edited.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return edited
-
-
 def test_editing_one_conversion_updates_only_the_affected_entities(emulator: Emulator, tmp_path: Path) -> None:
     state = seed(emulator, SPEC)
     _publish(emulator)
     before = {
         (k, e["name"]): e["fingerprint"] for k, v in state.versions["1"].content.entities.items() for e in v.values()
     }
-    edited = _edited_spec(tmp_path, "label: Pz8eCKm4qpYQ5d6e7f8", "label: NEWLABEL123")
+    edited = edited_spec(SPEC, tmp_path, "label: Pz8eCKm4qpYQ5d6e7f8", "label: NEWLABEL123")
     want = diff_containers(compiled(SPEC), compiled(edited))
     changed = {(c.kind, c.name) for c in want.changes if c.action != "keep"}
     assert changed and all(c.action == "update" for c in want.changes if c.action != "keep")
@@ -144,7 +136,7 @@ def test_hand_made_entities_survive_every_publish_untouched(emulator: Emulator, 
     assert "= tag 'Hand - chat widget'  (not managed by gtmgen: left alone)" in plan.stdout
     assert "2 left alone" in plan.stdout
     _publish(emulator)
-    _publish(emulator, _edited_spec(tmp_path, "label: Pz8eCKm4qpYQ5d6e7f8", "label: OTHER"))
+    _publish(emulator, edited_spec(SPEC, tmp_path, "label: Pz8eCKm4qpYQ5d6e7f8", "label: OTHER"))
     latest = state.versions[state.latest_version_id() or ""].content.entities
     for name, entity in original.items():
         kind = "tag" if "tagId" in entity else "trigger"

@@ -12,7 +12,7 @@ from gtmgen.testing.emulator import Emulator, Fault
 from gtmgen.testing.tagmanager import FakeTagManager
 from gtmgen.testing.tagmanager_state import ContainerState
 from tests.conftest import EXAMPLES
-from tests.publish_helpers import FakeClock, compiled, gtmgen, live_container, repeated_names, seed
+from tests.publish_helpers import FakeClock, compiled, edited_spec, gtmgen, live_container, repeated_names, seed
 
 # The publisher fixtures (pytest finds them by their names: clean_environment, clock).
 from tests.publish_helpers import clean_environment_fixture as clean_environment_fixture
@@ -24,14 +24,6 @@ SPEC = EXAMPLES / "foundation-repair.yaml"
 def _names_are_unique(state: ContainerState) -> None:
     for version in state.versions.values():
         assert repeated_names(version) == []
-
-
-def _edited(tmp_path: Path, old: str, new: str) -> Path:
-    text = SPEC.read_text(encoding="utf-8")
-    assert old in text
-    out = tmp_path / "site.yaml"
-    out.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return out
 
 
 @pytest.mark.parametrize("seed_value", [1, 2, 3])
@@ -83,7 +75,7 @@ def test_an_entity_changed_behind_gtmgens_back_before_the_bulk_write_is_reported
     with Emulator(page_size=5) as emulator:
         state = seed(emulator, SPEC)
         assert gtmgen(emulator, "publish", str(SPEC), "--yes").exit_code == 0
-        edited = _edited(tmp_path, "label: Pz8eCKm4qpYQ5d6e7f8", "label: NEWLABEL123")
+        edited = edited_spec(SPEC, tmp_path, "label: Pz8eCKm4qpYQ5d6e7f8", "label: NEWLABEL123")
         emulator.on("bulk_update", _bump("tag", "GAds - Conv - Phone call", "edited by Ana"))  # type: ignore[arg-type]
         result = gtmgen(emulator, "publish", str(edited), "--yes")
         assert result.exit_code == ExitCode.API_FAILURE, result.output
@@ -99,7 +91,7 @@ def test_an_edit_between_plan_and_confirmation_is_caught_before_any_write(clock:
         state = seed(emulator, SPEC)
         assert gtmgen(emulator, "publish", str(SPEC), "--yes", "--no-live").exit_code == 0
         emulator.api.create_workspace(state.path, {"name": "gtmgen"})
-        edited = _edited(tmp_path, "label: Pz8eCKm4qpYQ5d6e7f8", "label: NEWLABEL123")
+        edited = edited_spec(SPEC, tmp_path, "label: Pz8eCKm4qpYQ5d6e7f8", "label: NEWLABEL123")
         emulator.on("getStatus", _bump("trigger", "LC - tel links", "moved by Ana"))  # type: ignore[arg-type]
         writes = emulator.count(writes_only=True)
         result = gtmgen(emulator, "publish", str(edited), "--yes")
