@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from gtmgen import build as core
 from gtmgen.cli.app import command, report
 from gtmgen.cli.commands_spec import spec_files
 from gtmgen.errors import GtmgenError, exit_code_for
+
+if TYPE_CHECKING:  # the compiler loads only when `build` runs, not for every command
+    from gtmgen import build as core
 
 SpecsArgument = Annotated[
     list[Path], typer.Argument(help="Spec files (YAML) to build.", show_default=False, metavar="SPEC...")
@@ -55,6 +57,8 @@ def _summarise(result: core.Build, shown_as: str) -> None:
 
 def _build_all(specs: list[Path], time: str) -> list[core.Build]:
     """Build every spec, printing each one's validation warnings as `validate` does."""
+    from gtmgen import build as core
+
     builds, failures = [], []
     for spec in specs:
         try:
@@ -70,6 +74,8 @@ def _build_all(specs: list[Path], time: str) -> list[core.Build]:
 
 
 def _write_or_check(builds: list[core.Build], paths: list[Path], check: bool) -> None:
+    from gtmgen import build as core
+
     stale: list[GtmgenError] = []
     for result, path in zip(builds, paths, strict=True):
         try:
@@ -94,6 +100,8 @@ def build(
     Validation warnings are printed on stderr and do not stop the build. Tracking scenario files
     (`*.tracking.yaml`) are skipped with a note.
     """
+    from gtmgen import build as core
+
     specs, _ = spec_files(specs, "build")
     if output == "-" and (len(specs) != 1 or check):
         raise typer.BadParameter("'-o -' takes exactly one spec and no --check", param_hint="'--output'")

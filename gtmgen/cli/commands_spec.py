@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from gtmgen import starter
 from gtmgen.cli.app import command
 from gtmgen.errors import ExitCode, InputError
 
@@ -106,6 +105,7 @@ def schema(
     ] = None,
 ) -> None:
     """Print the JSON Schema of the spec language, for editors (`# yaml-language-server: $schema=...`)."""
+    from gtmgen import starter  # jinja2 loads only for the commands that write files
     from gtmgen.validate import schema_text
 
     if output is None:
@@ -130,6 +130,8 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
 ) -> None:
     """Write a commented starter spec for a new site; it passes `gtmgen validate` as written."""
+    from gtmgen import starter
+
     spec_path = path or starter.DEFAULT_SPEC_PATH
     options = starter.StarterOptions(name, domain, starter.industry(industry.value), currency)
     files = starter.starter_files(spec_path, options)
