@@ -8,7 +8,6 @@ The tree::
     │   ├── ContainerFormatError     a container export cannot be read
     │   ├── CompileError             a valid spec still compiles to no valid container (too large, ...)
     │   └── OutputOutOfDate          `build --check`: the file on disk differs from the build
-    ├── ChangesPending               `plan --detailed-exitcode` found differences (exit 3)
     ├── ApiError                     the Tag Manager API refused or failed (exit 4)
     │   ├── AuthError                credentials missing, invalid or without permission
     │   ├── ConflictError            the workspace changed behind gtmgen's back
@@ -16,7 +15,8 @@ The tree::
     └── TestFailure                  `gtmgen test` expectations did not hold (exit 5)
 
 Exceptions carry context as fields and never print; the CLI maps classes to exit codes
-through `EXIT_CODE_BY_ERROR`.
+through `EXIT_CODE_BY_ERROR`. Pending changes (`plan --detailed-exitcode`, `diff --exit-code`,
+exit 3) are an answer, not an error: those commands exit 3 themselves.
 """
 
 from __future__ import annotations
@@ -132,10 +132,6 @@ class OutputOutOfDate(InputError):
         return f"{self.path} is out of date with {self.spec}; run `gtmgen build {self.spec}` and commit the result"
 
 
-class ChangesPending(GtmgenError):
-    """There are differences and the caller asked for a distinct exit code."""
-
-
 @dataclass(eq=False)
 class ApiError(GtmgenError):
     """The Tag Manager API failed; `status` is the HTTP status when there was one."""
@@ -167,7 +163,6 @@ class TestFailure(GtmgenError):
 
 EXIT_CODE_BY_ERROR: tuple[tuple[type[GtmgenError], ExitCode], ...] = (
     (InputError, ExitCode.INVALID_INPUT),
-    (ChangesPending, ExitCode.CHANGES_PENDING),
     (ApiError, ExitCode.API_FAILURE),
     (TestFailure, ExitCode.TESTS_FAILED),
 )

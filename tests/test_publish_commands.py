@@ -108,7 +108,8 @@ def test_a_stopped_publish_is_finished_by_the_next_one(emulator: Emulator) -> No
     result = gtmgen(emulator, "publish", str(SPEC), "--yes")
     assert result.exit_code == 0, result.output
     assert "0 to create, 0 to update, 0 to delete." in result.stdout
-    assert "never versioned" in result.stdout.replace("no version has yet", "never versioned")
+    assert "The workspace already holds these changes, but no version has them yet" in result.stdout
+    assert "a new version will be created and published." in result.stdout
     assert state.live_version_id == "1"
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gtmgen.cli.app import command
-from gtmgen.errors import ChangesPending, ExitCode, InputError
+from gtmgen.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
     from gtmgen.publish.api import GoogleTagManagerApi
@@ -92,6 +92,16 @@ class Connection:
         return connect(self.endpoint, self.credentials, purpose, policy)
 
 
+def load_spec_noting_warnings(spec_path: Path) -> SiteSpec:
+    """The valid spec; its validation warnings go to stderr, rendered as `validate` and `build` do."""
+    from gtmgen.build import validated_spec
+
+    spec, warnings = validated_spec(spec_path)
+    for warning in warnings:
+        typer.echo(warning.render(), err=True)
+    return spec
+
+
 def _target(spec: SiteSpec, account: str | None, container: str | None, workspace: str | None) -> Target:
     from gtmgen.publish.flow import target_of
 
@@ -104,9 +114,8 @@ def _compile_and_plan(
     """Compile the spec, resolve its target (`ids`: account, container, workspace flags), connect, plan."""
     from gtmgen.build import compile_checked
     from gtmgen.publish.flow import make_plan
-    from gtmgen.validate import load_spec
 
-    spec = load_spec(spec_path)
+    spec = load_spec_noting_warnings(spec_path)
     desired = compile_checked(spec, str(spec_path))
     target = _target(spec, *ids)
     api = connection.open(purpose)
@@ -153,12 +162,23 @@ def plan(
     deadline: DeadlineOpt = DEFAULT_DEADLINE,
 ) -> None:
     """Show what `publish` would change in the GTM workspace, without changing anything (read-only scope)."""
+    from gtmgen.publish.flow import pending_release
+
     connection = Connection(api_endpoint, credentials, qps, deadline)
     _, api, result = _compile_and_plan(spec_path, (account, container, workspace), connection, "read")
+    pending = None if result.changes.has_changes else pending_release(api, result)
     typer.echo(_plan_json(result, api) if output_format is PlanFormat.json else _plan_text(result))
+    if pending is not None:
+        _say(f"{_PENDING_RELEASE[pending]}: `gtmgen publish` versions and publishes it")
     _say(_requests_line(api))
-    if detailed_exitcode and result.changes.has_changes:
-        raise ChangesPending()
+    if detailed_exitcode and (result.changes.has_changes or pending is not None):
+        raise typer.Exit(int(ExitCode.CHANGES_PENDING))  # an answer, not an error: no error line
+
+
+_PENDING_RELEASE = {
+    "unversioned": "the workspace already holds these changes, but no version has them yet",
+    "not live": "the workspace already matches the spec, but the live version does not",
+}
 
 
 def _interactive() -> bool:
@@ -219,20 +239,22 @@ def publish(
     deadline: DeadlineOpt = DEFAULT_DEADLINE,
 ) -> None:
     """Apply the spec to the GTM workspace, create a version and publish it, after showing the plan."""
-    from gtmgen.publish.flow import has_unversioned_changes
+    from gtmgen.publish.flow import pending_release
 
     purpose: Purpose = "read" if dry_run else ("version" if no_live else "publish")
     connection = Connection(api_endpoint, credentials, qps, deadline)
     spec, api, planned = _compile_and_plan(spec_path, (account, container, workspace), connection, purpose)
     typer.echo(_plan_text(planned))
-    unversioned = not dry_run and not planned.has_writes and has_unversioned_changes(api, planned)
+    pending = None if dry_run or planned.has_writes else pending_release(api, planned)
+    unversioned = pending is not None
     if dry_run or not (planned.has_writes or unversioned or planned.conflicts):
         if not dry_run:
             typer.echo("Nothing to publish: the container already matches the spec.")
         _say(_requests_line(api))
         return
-    if unversioned:
-        typer.echo("The workspace holds changes that no version has yet: they will be versioned and published.")
+    if pending is not None:
+        then = "a new version will be created and published" if not no_live else "a new version will be created"
+        typer.echo(f"{_PENDING_RELEASE[pending][0].upper()}{_PENDING_RELEASE[pending][1:]}: {then}.")
     action = "create a version" if no_live else "publish"
     if not planned.conflicts and not _confirmed(yes, f"Apply these changes and {action}?"):
         typer.echo("Nothing was changed.")
@@ -270,9 +292,8 @@ def rollback(
 ) -> None:
     """Publish an earlier container version again (the version `publish` printed as previously live)."""
     from gtmgen.publish.release import rollback as publish_again
-    from gtmgen.validate import load_spec
 
-    spec = load_spec(spec_path)
+    spec = load_spec_noting_warnings(spec_path)
     target = _target(spec, account, container, None)
     if not version_id.isdigit():
         raise InputError(f"a container version id is a number, got {version_id!r}")
