@@ -1,7 +1,8 @@
 """`gtmgen init`: a commented starter spec for a new site, from templates/init/.
 
-The starter is rendered by one jinja2 environment (StrictUndefined) whose only way to put a
-value into YAML is the `yaml` filter, which writes a double-quoted YAML scalar for any text.
+The starter is rendered by the one jinja2 environment (`gtmgen.compile.render.environment`,
+StrictUndefined) whose only way to put a value into YAML is the `yaml` filter, which writes
+a double-quoted YAML scalar for any text.
 The rendered spec is validated before anything is written: a bad `--domain` is reported as
 such, and the file written always passes `gtmgen validate` (its placeholder ids are warnings).
 
@@ -12,17 +13,13 @@ unless asked to.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import Literal, get_args
-
-import jinja2
 
 from gtmgen.errors import InputError
 
@@ -95,28 +92,6 @@ def comment_text(text: str) -> str:
 # ---------------------------------------------------------------- rendering
 
 
-def _template_source(name: str) -> str | None:
-    resource = files("gtmgen.templates")
-    for part in name.split("/"):
-        resource = resource.joinpath(part)
-    return resource.read_text(encoding="utf-8") if resource.is_file() else None
-
-
-@functools.cache
-def _environment() -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.FunctionLoader(_template_source),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # the output is YAML; values enter only through the `yaml` filter
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters["yaml"] = yaml_string
-    environment.filters["comment"] = comment_text
-    return environment
-
-
 def normalize_domain(domain: str) -> str:
     """`https://www.Example.com/contact` -> `www.example.com`: people paste URLs."""
     host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", domain.strip(), flags=re.IGNORECASE)
@@ -127,7 +102,9 @@ def render_spec(options: StarterOptions, spec_path: Path = DEFAULT_SPEC_PATH) ->
     """The starter spec's text; raises `InputError` naming the option when a value is unusable."""
     if any("\ud800" <= character <= "\udfff" for character in options.name):
         raise InputError("--name: the name contains bytes that are not text in this terminal's encoding")
-    template = _environment().get_template(f"init/{options.industry}.yaml.j2")
+    from gtmgen.compile.render import environment  # the one jinja2 environment, with the `yaml` filter
+
+    template = environment().get_template(f"init/{options.industry}.yaml.j2")
     domain, currency = normalize_domain(options.domain), options.currency.strip().upper()
     values = {"name": options.name, "domain": domain, "currency": currency}
     text = template.render(file=str(spec_path), **values)

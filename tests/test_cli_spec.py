@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jinja2
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -227,6 +228,17 @@ def test_init_writes_a_spec_that_validates(industry: str, tmp_path: Path, monkey
     assert all(": warning: " in line and "placeholder" in line for line in err.splitlines())
     spec = validate_text(text).spec
     assert spec is not None and (spec.site.name, spec.site.domain) == ("Acme Co", "acme.com")
+
+
+def test_the_starter_and_the_compiler_share_one_jinja2_environment() -> None:
+    """STYLE.md: one Environment. The starter renders through the compiler's, which has every
+    context's escaping filter, and no other module builds one."""
+    from gtmgen.compile.render import environment
+
+    assert {"js", "yaml", "comment"} <= set(environment().filters)
+    assert environment().undefined is jinja2.StrictUndefined
+    builders = [p for p in (ROOT / "gtmgen").rglob("*.py") if "jinja2.Environment(" in p.read_text(encoding="utf-8")]
+    assert [p.relative_to(ROOT).as_posix() for p in builders] == ["gtmgen/compile/render.py"]
 
 
 def test_init_refuses_to_overwrite_unless_forced(tmp_path: Path) -> None:

@@ -1,25 +1,27 @@
-"""The one jinja2 environment: renders the Custom HTML and JavaScript snippets, never JSON.
+"""The one jinja2 environment (STYLE.md): the compiler's Custom HTML and JavaScript snippets and
+`gtmgen init`'s starter specs, never JSON. `environment()` is the only place an Environment is built.
 
 Autoescaping is off (the output is JavaScript, not HTML text); instead every value from a spec
 enters a script through the `js` filter, which writes a JavaScript literal that is also safe
 inside `<script>` (no `<`, `>`, `&`, so no `</script>` or `<!--`), safe on old engines (no raw
 U+2028/U+2029) and safe from Tag Manager itself (no `{` or `}`, so no accidental `{{variable}}`).
 GTM variable references enter through `gtm(name)`, which the compiler only calls with its own
-variable names.
+variable names. The starter's YAML values enter through `yaml` and `comment` (see `gtmgen.starter`).
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import json
 import math
 from collections.abc import Mapping, Sequence
+from importlib.resources import files
 from typing import Any
 
 import jinja2
 
 from gtmgen.compile.parts import number_text, ref
+from gtmgen.starter import comment_text, yaml_string
 
 _STRING_ESCAPES = str.maketrans(
     {
@@ -58,22 +60,27 @@ def js_literal(value: Any) -> str:
     raise TypeError(f"no JavaScript literal for {type(value).__name__}")
 
 
-def _load(name: str) -> str:
-    return importlib.resources.files("gtmgen.templates").joinpath(name).read_text(encoding="utf-8")
+def _template_source(name: str) -> str | None:
+    """A template under templates/ by its `/`-separated name; None (TemplateNotFound) if absent."""
+    resource = files("gtmgen.templates")
+    for part in name.split("/"):
+        resource = resource.joinpath(part)
+    return resource.read_text(encoding="utf-8") if resource.is_file() else None
 
 
-@functools.lru_cache(maxsize=1)
+@functools.cache
 def environment() -> jinja2.Environment:
-    """The shared environment: strict about undefined names, templates from package data."""
+    """The shared environment: strict about undefined names, templates from package data,
+    every output context's escaping filter registered (`js`; `yaml` and `comment`)."""
     env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(_load),
+        loader=jinja2.FunctionLoader(_template_source),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        autoescape=False,  # the output is JavaScript or YAML; values enter only through the filters
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["js"] = js_literal
+    env.filters.update(js=js_literal, yaml=yaml_string, comment=comment_text)
     env.globals["gtm"] = ref
     return env
 
