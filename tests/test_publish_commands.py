@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from gtmgen.cli.app import app
 from gtmgen.errors import ExitCode
 from gtmgen.testing.emulator import Emulator
 from tests.conftest import EXAMPLES, ROOT
-from tests.publish_helpers import FakeClock, compiled, gtmgen, seed
+from tests.publish_helpers import FakeClock, compiled, edited_spec, gtmgen, runner, seed
 
 # The publisher fixtures (pytest finds them by their names: clean_environment, clock, emulator).
 from tests.publish_helpers import clean_environment_fixture as clean_environment_fixture
@@ -173,7 +174,6 @@ def test_endpoint_credentials_and_qps_come_from_the_environment(
     emulator: Emulator, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from gtmgen.cli import app
-    from tests.publish_helpers import runner
 
     seed(emulator, SPEC)
     monkeypatch.setenv("GTMGEN_API_ENDPOINT", emulator.endpoint)
@@ -200,3 +200,35 @@ def test_on_a_terminal_publish_asks_first(
     assert (state.live_version_id == "1") is published
     if not published:
         assert "Nothing was changed." in result.stdout and emulator.count(writes_only=True) == 0
+
+
+def test_plan_publish_and_rollback_print_the_validation_warnings_as_validate_does(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    seed(emulator, SPEC)
+    spec = edited_spec(SPEC, tmp_path, "G-8XK2M4P7Q1", "G-XXXXXXXXXX")  # a placeholder: a warning, not an error
+    validated = runner.invoke(app, ["validate", str(spec)])
+    warnings = [line for line in validated.stderr.splitlines() if ": warning: " in line]
+    assert validated.exit_code == 0 and warnings
+    for args in (["plan"], ["publish", "--yes"], ["rollback", "--yes"]):
+        extra = ["1"] if args[0] == "rollback" else []
+        result = gtmgen(emulator, args[0], str(spec), *args[1:], *extra)
+        assert result.exit_code == 0, result.output
+        assert result.stderr.splitlines()[: len(warnings)] == warnings, args
+
+
+def test_test_and_simulate_print_the_target_specs_validation_warnings_once(tmp_path: Path) -> None:
+    spec = edited_spec(SPEC, tmp_path, "G-8XK2M4P7Q1", "G-XXXXXXXXXX")
+    scenarios = (EXAMPLES / "foundation-repair.tracking.yaml").read_text(encoding="utf-8")
+    assert "target: foundation-repair.yaml" in scenarios
+    (tmp_path / "a.tracking.yaml").write_text(scenarios.replace("foundation-repair.yaml", "site.yaml"), "utf-8")
+    (tmp_path / "b.tracking.yaml").write_text(scenarios.replace("foundation-repair.yaml", "./site.yaml"), "utf-8")
+    validated = runner.invoke(app, ["validate", str(spec)])
+    warnings = [line for line in validated.stderr.splitlines() if ": warning: " in line]
+    assert validated.exit_code == 0 and warnings
+    tested = runner.invoke(app, ["test", str(tmp_path)])
+    assert tested.exit_code == 0, tested.output
+    assert tested.stderr.splitlines() == warnings  # two scenario files, one target: printed once
+    simulated = runner.invoke(app, ["simulate", str(spec), "--page", "https://solidgroundfoundation.com/"])
+    assert simulated.exit_code == 0, simulated.output
+    assert simulated.stderr.splitlines() == warnings

@@ -108,6 +108,7 @@ def simulate_command(
     from gtmgen.simulate import render_json, render_text, simulate
     from gtmgen.simulate.runner import load_container
 
+    _note_spec_warnings([target])
     container = load_container(target)
     steps = _steps(push or [], event or [], click or [])
     scenario = _scenario(page, referrer, steps, consent or [], region, variable or [])
@@ -164,6 +165,19 @@ def _clicked(item: str) -> Element:
         raise InputError(f"--click {item!r}: {error}") from None
 
 
+def _note_spec_warnings(targets: list[Path]) -> None:
+    """Print the validation warnings of the specs among `targets` (each once), as `validate` does;
+    a spec with errors fails here with all of them, before anything runs."""
+    from gtmgen.cli.commands_publish import load_spec_noting_warnings
+    from gtmgen.simulate.runner import SPEC_SUFFIXES
+
+    seen: set[Path] = set()
+    for path in targets:
+        if path.suffix.lower() in SPEC_SUFFIXES and path.is_file() and path.resolve() not in seen:
+            seen.add(path.resolve())
+            load_spec_noting_warnings(path)
+
+
 @command("test")
 def test_command(
     paths: Annotated[
@@ -180,6 +194,7 @@ def test_command(
     from gtmgen.simulate.runner import discover, read_all, render_run, run_files
 
     files = read_all(discover(paths or [Path(".")]))
+    _note_spec_warnings([f.target for f in files])
     run = run_files(files, name_filter)
     typer.echo(render_run(run, verbose=verbose), nl=False)
     if not run.results:
