@@ -188,6 +188,19 @@ def test_cli_reports_unreadable_input_in_one_line(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_cli_skips_tracking_scenario_files_with_the_note_validate_prints() -> None:
+    examples = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.yaml"))  # as `*.yaml` expands
+    scenarios = [p for p in examples if p.name.endswith(".tracking.yaml")]
+    assert scenarios and len(scenarios) < len(examples)
+    result = runner.invoke(app, ["audit", "--format", "json", "--fail-on", "never", *map(str, examples)])
+    assert result.exit_code == 0, result.output
+    notes = [f"gtmgen: skipped: {p} is a tracking scenario file; run it with `gtmgen test`" for p in scenarios]
+    assert result.stderr.splitlines() == notes
+    assert len(json.loads(result.stdout)["reports"]) == len(examples) - len(scenarios)
+    only = runner.invoke(app, ["audit", *map(str, scenarios)])
+    assert only.exit_code == 1 and "no spec to audit" in only.stderr and "Traceback" not in only.output
+
+
 # ---------------------------------------------------------------- specs (compiled first)
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "foundation-repair.yaml"

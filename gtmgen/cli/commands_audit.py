@@ -61,11 +61,16 @@ def audit(
     ] = FailOn.error,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
 ) -> None:
-    """Report what is wrong with existing containers or specs: tracking gaps, consent, privacy, clutter."""
+    """Report what is wrong with existing containers or specs: tracking gaps, consent, privacy, clutter.
+
+    Tracking scenario files (`*.tracking.yaml`, which a glob such as `*.yaml` also names) are
+    skipped with a note, as `validate` and `build` do."""
     from gtmgen.audit import audit_path
     from gtmgen.audit.findings import at_least
     from gtmgen.audit.render import RENDERERS
+    from gtmgen.cli.commands_spec import spec_files
 
+    inputs, _ = spec_files(inputs, "audit")
     reports = [audit_path(path) for path in inputs]
     _emit(RENDERERS[output_format.value](reports), output)
     if fail_on is not FailOn.never and any(at_least(f.severity, fail_on.value) for r in reports for f in r.findings):
