@@ -14,24 +14,21 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from gtmgen.cli import app
 from gtmgen.errors import ExitCode, InputError
-from gtmgen.publish import auth, pacing
+from gtmgen.publish import auth
 from gtmgen.testing.emulator import Emulator
 from tests.conftest import EXAMPLES
-from tests.publish_helpers import FakeClock, gtmgen, runner, seed
+from tests.publish_helpers import clean_environment_fixture as clean_environment_fixture
+from tests.publish_helpers import clock_fixture as clock_fixture
+from tests.publish_helpers import gtmgen, runner, seed
+
+# The shared publisher fixtures: `clean_environment` (autouse) and, for every test, the fast `clock`.
+pytestmark = pytest.mark.usefixtures("clock")
 
 SPEC = EXAMPLES / "foundation-repair.yaml"
 READONLY = ("https://www.googleapis.com/auth/tagmanager.readonly",)
 PUBLISHING = tuple(
     f"https://www.googleapis.com/auth/tagmanager.{s}" for s in ("edit.containers", "edit.containerversions", "publish")
 )
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("GTMGEN_API_ENDPOINT", "GTMGEN_CREDENTIALS", "GTMGEN_QPS", "GOOGLE_APPLICATION_CREDENTIALS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GTMGEN_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setattr(pacing, "default_clock", FakeClock)
 
 
 @pytest.fixture
