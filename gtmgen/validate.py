@@ -117,8 +117,9 @@ def validate_document(document: Document) -> list[Diagnostic]:
     if _is_scenario_file(document.data):
         message = "this is a tracking scenario file, not a spec; run it with `gtmgen test`"
         return [Diagnostic(document.locate_key(("scenarios",)), "error", message, "scenarios", "not-a-spec")]
-    schema_found = schema_diagnostics(document)
-    return [*document.problems, *schema_found, *semantic_diagnostics(document, strict=not schema_found)]
+    schema = schema_findings(document)
+    semantic = semantic_diagnostics(document, strict=not schema.diagnostics, reported=schema.reported)
+    return [*document.problems, *schema.diagnostics, *semantic]
 
 
 def _is_scenario_file(data: Any) -> bool:
@@ -129,12 +130,51 @@ def _is_scenario_file(data: Any) -> bool:
 # ---------------------------------------------------------------- schema errors -> diagnostics
 
 
+@dataclass(frozen=True, slots=True)
+class SchemaFindings:
+    """The schema's diagnostics, and the paths it found missing or invalid (so that the semantic
+    rules do not report the same mistake again as its consequences)."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    reported: frozenset[JsonPath]
+
+
 def schema_diagnostics(document: Document) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
-    for error in _validator().iter_errors(document.data):
-        for leaf in _relevant(error):
-            found.extend(_diagnose(document, leaf))
-    return found
+    return list(schema_findings(document).diagnostics)
+
+
+def schema_findings(document: Document) -> SchemaFindings:
+    """One diagnostic per mistake: a misspelt key (`platfroms`) is reported as unknown, with its
+    suggestion, and not also as the required key it was meant to be (`platforms`)."""
+    leaves = [leaf for error in _validator().iter_errors(document.data) for leaf in _relevant(error)]
+    renamed = frozenset(path for leaf in leaves for path in _renamed_paths(leaf))
+    shown = [leaf for leaf in leaves if not (leaf.validator == "required" and _missing_path(leaf) in renamed)]
+    diagnostics = tuple(d for leaf in shown for d in _diagnose(document, leaf))
+    return SchemaFindings(diagnostics, frozenset(p for leaf in leaves for p in _reported_paths(leaf)) | renamed)
+
+
+def _renamed_paths(error: ValidationError) -> Iterator[JsonPath]:
+    """For an unknown key whose closest allowed key is absent: that key's path (meant, not written)."""
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return
+    for key in _unknown_keys(error):
+        meant = _closest(str(key), _allowed_keys(error))
+        if meant is not None and meant not in error.instance:
+            yield (*error.absolute_path, meant)
+
+
+def _missing_path(error: ValidationError) -> JsonPath:
+    return (*error.absolute_path, _missing_key(error))
+
+
+def _reported_paths(error: ValidationError) -> Iterator[JsonPath]:
+    """The values this error says are missing or invalid (never the mapping an unknown key is in)."""
+    if error.validator == "required":
+        yield _missing_path(error)
+    elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        yield from ((*error.absolute_path, key) for key in _unknown_keys(error))
+    else:
+        yield tuple(error.absolute_path)
 
 
 _ALTERNATIVES = ("oneOf", "anyOf")
@@ -252,6 +292,12 @@ def _enum_message(error: ValidationError) -> str:
 
 
 def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    close = _closest(word, choices)
+    return f" (did you mean {close!r}?)" if close is not None else ""
+
+
+def _closest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice `word` most likely misspells, if one is close enough."""
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
     if not close:
         lowered = {c.lower(): c for c in choices}
@@ -259,7 +305,7 @@ def _did_you_mean(word: str, choices: Sequence[str]) -> str:
     if not close and len(word) >= 3:
         containing = [c for c in choices if word.lower() in c.lower()]  # `call` -> `phone_call`
         close = containing if len(containing) == 1 else []
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return close[0] if close else None
 
 
 def _length_message(error: ValidationError) -> str:
@@ -321,8 +367,12 @@ def _unknown_key_message(error: ValidationError, key: str) -> str:
 
 
 def _required_message(error: ValidationError) -> str:
-    missing = str(error.message).split("'")[1] if "'" in str(error.message) else str(error.validator_value)
-    return f"missing required key {missing!r}"
+    return f"missing required key {_missing_key(error)!r}"
+
+
+def _missing_key(error: ValidationError) -> str:
+    """The key a `required` error names (jsonschema raises one error per missing key)."""
+    return str(error.message).split("'")[1] if "'" in str(error.message) else str(error.validator_value)
 
 
 def _first_repeat(items: list[Any]) -> int:

@@ -403,3 +403,44 @@ def test_validation_never_crashes_whatever_the_shape(data: st.DataObject) -> Non
     validation = validate_text(yaml.safe_dump(mutated, allow_unicode=True), "m.yaml")
     assert all(d.location.line >= 1 and d.location.column >= 1 for d in validation.diagnostics)
     assert (validation.spec is None) == (not validation.ok)
+
+
+# ---------------------------------------------------------------- one mistake, one diagnostic
+
+
+def _findings(text: str) -> list[tuple[str, str]]:
+    return [(d.json_path, d.message) for d in validate_text(text, "spec.yaml").diagnostics]
+
+
+def test_a_misspelt_section_is_one_diagnostic_not_its_consequences() -> None:
+    found = _findings(FOUNDATION.replace("\nplatforms:", "\nplatfroms:"))
+    assert found == [("platfroms", "unknown key 'platfroms' (did you mean 'platforms'?)")]
+
+
+def test_a_missing_section_is_still_reported_as_missing() -> None:
+    """No unknown key suggests it: the required key is reported (once), its consequences are not."""
+    data = yaml.safe_load(MINIMAL)
+    del data["platforms"]
+    assert _findings(yaml.safe_dump(data)) == [("$", "missing required key 'platforms'")]
+
+
+def test_a_platform_of_the_wrong_shape_is_not_also_not_set_up() -> None:
+    found = _findings(MINIMAL.replace("  google_ads:\n    conversion_id: AW-987654321\n", "  google_ads: AW-1\n"))
+    assert [path for path, _ in found] == ["platforms.google_ads"]
+
+
+def test_a_misspelt_value_does_not_also_warn_that_the_currency_is_useless() -> None:
+    data = yaml.safe_load(MINIMAL)
+    data["conversions"][0].update(valeu=120, currency="USD")
+    assert _findings(yaml.safe_dump(data)) == [("conversions[0].valeu", "unknown key 'valeu' (did you mean 'value'?)")]
+
+
+def test_an_unknown_key_that_suggests_a_key_already_written_keeps_both_findings() -> None:
+    """`platform:` next to a real `platforms:` is no rename: only the unknown key is wrong."""
+    found = _findings(MINIMAL.replace("\nplatforms:", "\nplatform: {}\nplatforms:"))
+    assert [path for path, _ in found] == ["platform"]
+    data = yaml.safe_load(MINIMAL)
+    data["conversions"][0].update(value=5)  # an independent mistake is still reported
+    assert ("conversions[0].value", "a value needs a currency; add `currency:` with an ISO 4217 code such as USD") in (
+        _findings(yaml.safe_dump(data).replace("\nplatforms:", "\nplatfroms:"))
+    )

@@ -2,7 +2,9 @@
 
 The rules read the raw loaded data, so they also run on specs with schema errors and the
 user sees every problem in one run; they skip any value whose shape is wrong (the schema
-layer already reported it). Errors fail validation, warnings do not.
+layer already reported it), and a section the schema found missing or invalid (a misspelt
+`platfroms:`) is not reported again through its consequences (`ctx.schema_reported`).
+Errors fail validation, warnings do not.
 
     context.py      RuleContext: the document, accessors, diagnostic helpers
     conversions.py  platforms, labels, names, success signals, value/currency, event names
@@ -14,7 +16,7 @@ layer already reported it). Errors fail validation, warnings do not.
 from __future__ import annotations
 
 from gtmgen.errors import Diagnostic
-from gtmgen.loader import Document
+from gtmgen.loader import Document, JsonPath
 from gtmgen.rules import conversions as conversions
 from gtmgen.rules import pages as pages
 from gtmgen.rules import site as site
@@ -50,10 +52,13 @@ RULES: tuple[Rule, ...] = (
 _SHAPE_ERRORS = (TypeError, KeyError, AttributeError, ValueError, IndexError)
 
 
-def semantic_diagnostics(document: Document, *, strict: bool = True) -> list[Diagnostic]:
+def semantic_diagnostics(
+    document: Document, *, strict: bool = True, reported: frozenset[JsonPath] = frozenset()
+) -> list[Diagnostic]:
     """Every rule's findings. With `strict=False` (the schema already found errors), a rule that
-    trips over a malformed value is skipped instead of failing."""
-    context = RuleContext(document)
+    trips over a malformed value is skipped instead of failing. `reported` holds the paths the
+    schema found missing or invalid: rules draw no conclusion from their absence."""
+    context = RuleContext(document, reported)
     found: list[Diagnostic] = []
     for rule in RULES:
         try:

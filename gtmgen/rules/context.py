@@ -18,6 +18,11 @@ class RuleContext:
     """The document under check and small, shape-tolerant accessors over its data."""
 
     document: Document
+    reported: frozenset[JsonPath] = frozenset()  # paths the schema found missing or invalid
+
+    def schema_reported(self, path: JsonPath) -> bool:
+        """Did the schema already report this value, or a section holding it, missing or invalid?"""
+        return any(path[:depth] in self.reported for depth in range(len(path) + 1))
 
     @property
     def data(self) -> Mapping[str, Any]:

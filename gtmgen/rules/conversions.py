@@ -29,13 +29,22 @@ from gtmgen.spec import default_events, slugify
 def check_platform_blocks(ctx: RuleContext) -> Iterator[Diagnostic]:
     """A conversion may only configure platforms that `platforms` sets up."""
     for path, conversion in ctx.conversions():
-        for platform in PLATFORMS:
-            if platform in conversion and conversion[platform] is not False and platform not in ctx.platforms:
-                message = (
-                    f"this conversion configures {PLATFORM_NAMES[platform]}, but platforms.{platform} is not set up; "
-                    f"add platforms.{platform} or remove this block"
-                )
-                yield ctx.error((*path, platform), message, "platform-not-configured", key=True)
+        for platform in _unconfigured_platforms(ctx, conversion):
+            message = (
+                f"this conversion configures {PLATFORM_NAMES[platform]}, but platforms.{platform} is not set up; "
+                f"add platforms.{platform} or remove this block"
+            )
+            yield ctx.error((*path, platform), message, "platform-not-configured", key=True)
+
+
+def _unconfigured_platforms(ctx: RuleContext, conversion: Mapping[str, Any]) -> Iterator[str]:
+    """The platforms this conversion configures that `platforms` does not, unless the schema has
+    already reported that section (a misspelt `platfroms:` is one mistake, not one per block)."""
+    for platform in PLATFORMS:
+        if conversion.get(platform, False) is False or platform in ctx.platforms:
+            continue
+        if not ctx.schema_reported(("platforms", platform)):
+            yield platform
 
 
 def check_google_ads_labels(ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -163,7 +172,8 @@ def currencies() -> tuple[frozenset[str], Mapping[str, str]]:
 
 def check_value_and_currency(ctx: RuleContext) -> Iterator[Diagnostic]:
     for path, conversion in ctx.conversions():
-        has_value, has_currency = "value" in conversion, "currency" in conversion
+        has_value = "value" in conversion or ctx.schema_reported((*path, "value"))  # `valeu:` is reported once
+        has_currency = "currency" in conversion or ctx.schema_reported((*path, "currency"))
         value = conversion.get("value")
         if isinstance(value, float) and not math.isfinite(value):
             yield ctx.error((*path, "value"), "a value must be a finite number", "value-finite")
