@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -194,3 +195,24 @@ def test_unknown_containers_answer_not_found(service: Any) -> None:
 def test_the_command_line_rejects_bad_arguments() -> None:
     with pytest.raises(SystemExit):
         main(["--port", "not-a-number"])
+
+
+def test_a_port_in_use_is_one_error_line_not_a_traceback() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as stopped:
+            main(["--port", str(port)])
+    message = str(stopped.value.code)
+    assert message == (
+        f"python -m gtmgen.testing.emulator: error: port {port} on 127.0.0.1 is already in use (another emulator?); "
+        "pass another --port, or --port 0"
+    )
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "http"])
+def test_a_port_out_of_range_is_a_usage_error(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--port", port])
+    assert stopped.value.code == 2 and "is not a port number (0 to 65535" in capsys.readouterr().err

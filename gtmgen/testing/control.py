@@ -15,6 +15,7 @@ the connection, `after` does the work first (the client cannot know it happened)
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from gtmgen.testing.emulator import Emulator
 
 FAULT_KEYS = frozenset(f.name for f in fields(Fault))
+PROGRAM = "python -m gtmgen.testing.emulator"
 
 
 class BadFault(ValueError):
@@ -108,10 +110,23 @@ def _fault_option(text: str) -> Fault:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _port_option(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535; 0 picks a free port)")
+    return int(text)
+
+
+def listen_problem(port: int, error: OSError) -> str:
+    """Why the emulator cannot listen on `port`, and what to do about it."""
+    if error.errno == errno.EADDRINUSE:
+        return f"port {port} on 127.0.0.1 is already in use (another emulator?); pass another --port, or --port 0"
+    return f"cannot listen on 127.0.0.1:{port}: {error.strerror or error}"
+
+
 def read_options(argv: Sequence[str] | None, description: str) -> argparse.Namespace:
     """The command line of `python -m gtmgen.testing.emulator`."""
-    parser = argparse.ArgumentParser(prog="python -m gtmgen.testing.emulator", description=description)
-    parser.add_argument("--port", type=int, default=8085, help="0 picks a free port (printed at start)")
+    parser = argparse.ArgumentParser(prog=PROGRAM, description=description)
+    parser.add_argument("--port", type=_port_option, default=8085, help="0 picks a free port (printed at start)")
     parser.add_argument(
         "--container", action="append", default=[], metavar="ACCOUNT/CONTAINER[/GTM-ID]", help="seed a container"
     )

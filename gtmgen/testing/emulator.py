@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 from gtmgen.container import BUILT_IN_VARIABLE_NAMES_BY_TYPE
 from gtmgen.testing.answers import DROP, Answer, Fault, error_answer, quota_answer, rpc_status
 from gtmgen.testing.apischema import Route, body_problems, match_route
-from gtmgen.testing.control import control_answer, read_options
+from gtmgen.testing.control import PROGRAM, control_answer, listen_problem, read_options
 from gtmgen.testing.tagmanager import FakeTagManager
 from gtmgen.testing.tagmanager_state import ApiFailure, Json
 
@@ -373,7 +373,10 @@ def main(argv: list[str] | None = None) -> None:
     for spec in args.container:
         account, container, *public = spec.split("/")
         emulator.api.add_container(account, container, *(public[:1] or ["GTM-EMULATE"]))
-    emulator.start(args.port)
+    try:
+        emulator.start(args.port)
+    except OSError as error:
+        raise SystemExit(f"{PROGRAM}: error: {listen_problem(args.port, error)}") from None
     print(f"Tag Manager API emulator on {emulator.endpoint} (Ctrl-C stops it)", flush=True)
     try:
         threading.Event().wait()
