@@ -232,3 +232,22 @@ def test_test_and_simulate_print_the_target_specs_validation_warnings_once(tmp_p
     simulated = runner.invoke(app, ["simulate", str(spec), "--page", "https://solidgroundfoundation.com/"])
     assert simulated.exit_code == 0, simulated.output
     assert simulated.stderr.splitlines() == warnings
+
+
+def test_a_workspace_that_matches_the_spec_but_not_live_is_pending_and_publish_says_so(emulator: Emulator) -> None:
+    """After `--no-live`, a workspace made from that version matches the spec; live does not."""
+    state = seed(emulator, SPEC)
+    assert gtmgen(emulator, "publish", str(SPEC), "--yes", "--no-live").exit_code == 0
+    emulator.api.create_workspace(state.path, {"name": "gtmgen"})  # starts from the unpublished version 1
+    plan = gtmgen(emulator, "plan", str(SPEC), "--detailed-exitcode")
+    assert plan.exit_code == ExitCode.CHANGES_PENDING, plan.output
+    assert "0 to create, 0 to update, 0 to delete." in plan.stdout and "gtmgen: error" not in plan.stderr
+    assert "the workspace already matches the spec, but the live version does not" in plan.stderr
+    result = gtmgen(emulator, "publish", str(SPEC), "--yes")
+    assert result.exit_code == 0, result.output
+    assert (
+        "The workspace already matches the spec, but the live version does not: "
+        "a new version will be created and published." in result.stdout
+    )
+    assert "Published version 2" in result.stdout and state.live_version_id == "2"
+    assert gtmgen(emulator, "plan", str(SPEC), "--detailed-exitcode").exit_code == 0
