@@ -6,6 +6,7 @@ rewrite the files with `pytest --update-golden tests/test_simulate_golden.py` (n
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,22 @@ def test_reference_export_timeline_matches_golden(path: Path, update_golden: boo
         golden.write_text(text, encoding="utf-8")
     assert golden.exists(), f"missing {golden}; run pytest --update-golden once and review the file"
     assert text == golden.read_text(encoding="utf-8")
+
+
+def _reference(fragment: str) -> Path:
+    return next(p for p in reference_exports() if fragment in p.name)
+
+
+def test_a_fired_custom_template_shows_its_parameters_marked_raw() -> None:
+    """The simulator does not model a community template, but says what it is given, as is."""
+    lines = render_text(simulate(load_export(_reference("banana-orama")), VISIT)).splitlines()
+    fired = lines.index("     fired    Core Web Vitals Script (cvt_NF7PV)")
+    assert lines[fired + 1] == "              raw: allMetrics=true, namespace=false, attribution=false"
+
+
+def test_an_export_without_a_container_name_is_labelled() -> None:
+    container = load_export(_reference("stape-io"))
+    assert (container.name, container.public_id) == ("", "")
+    assert render_text(simulate(container, VISIT)).startswith("container (unnamed)\n")
+    named_by_id = dataclasses.replace(container, public_id="GTM-ABC1234")
+    assert render_text(simulate(named_by_id, VISIT)).startswith("container GTM-ABC1234\n")

@@ -364,11 +364,21 @@ def simulate(container: Container, scenario: Scenario) -> Timeline:
     visit.load(scenario.page, "page load")
     for step in scenario.steps:
         visit.step(step)
-    label = f"{container.name} ({container.public_id})" if container.public_id else container.name
     consent = visit.initial_consent or scenario.consent
     return Timeline(
-        label, consent, tuple(visit.entries), _assumptions(scenario, visit.event_id_names, bool(visit.defaults))
+        container_label(container),
+        consent,
+        tuple(visit.entries),
+        _assumptions(scenario, visit.event_id_names, bool(visit.defaults)),
     )
+
+
+def container_label(container: Container) -> str:
+    """`name (GTM-XXXX)`; the public id or "(unnamed)" for an export without a name."""
+    name, public_id = container.name.strip(), container.public_id.strip()
+    if name and public_id:
+        return f"{name} ({public_id})"
+    return name or public_id or "(unnamed)"
 
 
 def _assumptions(scenario: Scenario, event_ids: list[str], found_defaults: bool) -> tuple[str, ...]:

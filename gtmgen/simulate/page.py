@@ -11,17 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from gtmgen.gtm_shapes import CONSENT_TYPES as GTM_CONSENT_TYPES
+from gtmgen.spec import CONSENT_SIGNALS
+
 ConsentState = Literal["granted", "denied"]
-# Consent types GTM knows; the first four are consent mode v2's (tracking-domain §1.8).
-CONSENT_TYPES = (
-    "ad_storage",
-    "analytics_storage",
-    "ad_user_data",
-    "ad_personalization",
-    "functionality_storage",
-    "personalization_storage",
-    "security_storage",
-)
+# Consent types GTM knows (gtm_shapes), consent mode v2's four first (tracking-domain §1.8).
+CONSENT_TYPES = (*CONSENT_SIGNALS, *sorted(GTM_CONSENT_TYPES - set(CONSENT_SIGNALS)))
 ConsentMap = tuple[tuple[str, ConsentState], ...]
 
 

@@ -196,12 +196,19 @@ def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else f"{text[: limit - 20]}... ({len(text)} characters)"
 
 
+def _pairs(values: dict[str, Value]) -> str:
+    return ", ".join(f"{k}={_short(display(v))}" for k, v in values.items())
+
+
 def _fired_lines(tag: TagFiring, verbose: bool) -> list[str]:
     role = f" [{tag.role}]" if tag.role else ""
     lines = [f"     fired    {tag.name} ({tag.type}){role}"]
     shown = dict(tag.parameters) if verbose else {k: v for k, v in tag.summary.items() if k != "platform"}
+    raw = None if verbose else shown.pop("raw", None)  # a template's own keys, not platform terms
     if shown:
-        lines.append("              " + ", ".join(f"{k}={_short(display(v))}" for k, v in shown.items()))
+        lines.append("              " + _pairs(shown))
+    if isinstance(raw, dict):
+        lines.append("              raw: " + _pairs(raw))
     if tag.consent:
         lines.append(f"              consent: {tag.consent}")
     return lines

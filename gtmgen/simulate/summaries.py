@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from gtmgen.container import Tag, is_owned
+from gtmgen.names import GA4_CONVERSION_EVENTS, META_CONVERSION_EVENTS
 from gtmgen.simulate.scripts import find_calls
 from gtmgen.simulate.values import UNDEFINED, Unknown, Value
 from gtmgen.simulate.variables import Resolver
@@ -33,12 +34,6 @@ BUILT_IN_CONSENT_BY_TYPE: dict[str, tuple[str, ...]] = {
     "fls": ("ad_storage", "ad_user_data"),
     "flc": ("ad_storage", "ad_user_data"),
 }
-# Meta standard events that mean a business result (tracking-domain §2.2) and GA4 recommended ones.
-META_CONVERSION_EVENTS = frozenset(
-    {"Lead", "Contact", "Schedule", "Purchase", "CompleteRegistration", "SubmitApplication", "StartTrial", "Subscribe"}
-)
-GA4_CONVERSION_EVENTS = frozenset({"generate_lead", "purchase", "sign_up", "book_appointment", "phone_click"})
-
 
 _LIFTED = ("value", "currency", "event_id", "transaction_id")
 
@@ -187,9 +182,15 @@ def summarize(tag: Tag, parameters: Mapping[str, Value], resolver: Resolver) -> 
         return summarizer(parameters)
     if tag.type == "html":
         return meta_from_html(str(tag.param("html")), resolver)
-    if tag.type.startswith("cvt_") and "pixelIds" in parameters:
-        return _meta_template(parameters)
+    if tag.type.startswith("cvt_"):
+        return _meta_template(parameters) if "pixelIds" in parameters else _custom_template(parameters)
     return {}
+
+
+def _custom_template(parameters: Mapping[str, Value]) -> Summary:
+    """A community or custom template the simulator does not model: what it is given, as is
+    (`raw`: the template's own parameter keys, not platform terms)."""
+    return {"platform": "custom template"} | _present(raw=dict(parameters) or None)
 
 
 def consent_note(tag: Tag, consent: Mapping[str, Any], summary: Mapping[str, Value]) -> str:
