@@ -45,6 +45,7 @@ def test_plan_json_is_data_with_the_target_and_request_counts(emulator: Emulator
         "delete": 0,
     }
     assert {c["action"] for c in data["changes"]} == {"create"}
+    assert data["pending_release"] is None
     assert data["requests"] == {"total": 2, "writes": 0}
 
 
@@ -243,6 +244,8 @@ def test_a_workspace_that_matches_the_spec_but_not_live_is_pending_and_publish_s
     assert plan.exit_code == ExitCode.CHANGES_PENDING, plan.output
     assert "0 to create, 0 to update, 0 to delete." in plan.stdout and "gtmgen: error" not in plan.stderr
     assert "the workspace already matches the spec, but the live version does not" in plan.stderr
+    data = json.loads(gtmgen(emulator, "plan", str(SPEC), "--format", "json").stdout)
+    assert data["pending_release"] == "not-live" and data["summary"]["create"] == 0
     result = gtmgen(emulator, "publish", str(SPEC), "--yes")
     assert result.exit_code == 0, result.output
     assert (

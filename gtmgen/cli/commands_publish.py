@@ -134,7 +134,7 @@ def _plan_text(plan: Plan) -> str:
     return f"{header}\n\n{render_text(plan.changes)}"
 
 
-def _plan_json(plan: Plan, api: GoogleTagManagerApi) -> str:
+def _plan_json(plan: Plan, api: GoogleTagManagerApi, pending: str | None) -> str:
     from gtmgen.changes import render_json
 
     data = json.loads(render_json(plan.changes))
@@ -142,6 +142,7 @@ def _plan_json(plan: Plan, api: GoogleTagManagerApi) -> str:
     target = {"account_id": plan.snapshot.target.account_id, "container_id": plan.snapshot.target.container_id}
     target |= {"workspace": plan.snapshot.workspace_name, "source": plan.snapshot.source}
     out = {"target": target} | data
+    out["pending_release"] = pending  # "unversioned" or "not-live": publish has work although nothing changes
     out["requests"] = {"total": api.requests_sent, "writes": api.writes_sent}
     return json.dumps(out, indent=2, ensure_ascii=False)
 
@@ -167,7 +168,7 @@ def plan(
     connection = Connection(api_endpoint, credentials, qps, deadline)
     _, api, result = _compile_and_plan(spec_path, (account, container, workspace), connection, "read")
     pending = None if result.changes.has_changes else pending_release(api, result)
-    typer.echo(_plan_json(result, api) if output_format is PlanFormat.json else _plan_text(result))
+    typer.echo(_plan_json(result, api, pending) if output_format is PlanFormat.json else _plan_text(result))
     if pending is not None:
         _say(f"{_PENDING_RELEASE[pending]}: `gtmgen publish` versions and publishes it")
     _say(_requests_line(api))
@@ -177,7 +178,7 @@ def plan(
 
 _PENDING_RELEASE = {
     "unversioned": "the workspace already holds these changes, but no version has them yet",
-    "not live": "the workspace already matches the spec, but the live version does not",
+    "not-live": "the workspace already matches the spec, but the live version does not",
 }
 
 

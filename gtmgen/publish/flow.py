@@ -89,13 +89,13 @@ def publish_plan(
     return PublishResult("published" if live else "versioned", made, report, workspace.path)
 
 
-PendingRelease = Literal["unversioned", "not live"]
+PendingRelease = Literal["unversioned", "not-live"]
 
 
 def pending_release(api: TagManagerApi, plan: Plan) -> PendingRelease | None:
     """Why the workspace still has to be versioned and published although the plan writes
     nothing, or None: "unversioned" when it holds changes no version has yet (a publish that
-    stopped before create_version); "not live" when it matches the spec while the live version
+    stopped before create_version); "not-live" when it matches the spec while the live version
     does not (a publish that stopped after create_version, or `--no-live`: the new workspace
     starts from that unpublished version)."""
     snapshot = plan.snapshot
@@ -105,7 +105,7 @@ def pending_release(api: TagManagerApi, plan: Plan) -> PendingRelease | None:
         return "unversioned"
     live = api.live_version(snapshot.target)
     live_snapshot = snapshot_of_version(live, snapshot.target, snapshot.workspace_name, snapshot.container.public_id)
-    return "not live" if plan_changes(live_snapshot, plan.desired).has_writes else None
+    return "not-live" if plan_changes(live_snapshot, plan.desired).has_writes else None
 
 
 def has_unversioned_changes(api: TagManagerApi, plan: Plan) -> bool:
