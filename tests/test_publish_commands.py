@@ -244,6 +244,8 @@ def test_a_workspace_that_matches_the_spec_but_not_live_is_pending_and_publish_s
     assert plan.exit_code == ExitCode.CHANGES_PENDING, plan.output
     assert "0 to create, 0 to update, 0 to delete." in plan.stdout and "gtmgen: error" not in plan.stderr
     assert "the workspace already matches the spec, but the live version does not" in plan.stderr
+    dry_run = gtmgen(emulator, "publish", str(SPEC), "--dry-run")
+    assert dry_run.exit_code == 0 and dry_run.stdout == plan.stdout and dry_run.stderr == plan.stderr
     data = json.loads(gtmgen(emulator, "plan", str(SPEC), "--format", "json").stdout)
     assert data["pending_release"] == "not-live" and data["summary"]["create"] == 0
     result = gtmgen(emulator, "publish", str(SPEC), "--yes")

@@ -170,7 +170,7 @@ def plan(
     pending = None if result.changes.has_changes else pending_release(api, result)
     typer.echo(_plan_json(result, api, pending) if output_format is PlanFormat.json else _plan_text(result))
     if pending is not None:
-        _say(f"{_PENDING_RELEASE[pending]}: `gtmgen publish` versions and publishes it")
+        _say(_pending_note(pending))
     _say(_requests_line(api))
     if detailed_exitcode and (result.changes.has_changes or pending is not None):
         raise typer.Exit(int(ExitCode.CHANGES_PENDING))  # an answer, not an error: no error line
@@ -180,6 +180,19 @@ _PENDING_RELEASE = {
     "unversioned": "the workspace already holds these changes, but no version has them yet",
     "not-live": "the workspace already matches the spec, but the live version does not",
 }
+
+
+def _pending_note(pending: str) -> str:
+    return f"{_PENDING_RELEASE[pending]}: `gtmgen publish` versions and publishes it"
+
+
+def _without_writes(api: GoogleTagManagerApi, pending: str | None, *, dry_run: bool) -> None:
+    """The end of a publish that writes nothing: a dry run notes pending work as `plan` does."""
+    if not dry_run:
+        typer.echo("Nothing to publish: the container already matches the spec.")
+    elif pending is not None:
+        _say(_pending_note(pending))
+    _say(_requests_line(api))
 
 
 def _interactive() -> bool:
@@ -246,12 +259,10 @@ def publish(
     connection = Connection(api_endpoint, credentials, qps, deadline)
     spec, api, planned = _compile_and_plan(spec_path, (account, container, workspace), connection, purpose)
     typer.echo(_plan_text(planned))
-    pending = None if dry_run or planned.has_writes else pending_release(api, planned)
+    pending = None if planned.has_writes else pending_release(api, planned)
     unversioned = pending is not None
     if dry_run or not (planned.has_writes or unversioned or planned.conflicts):
-        if not dry_run:
-            typer.echo("Nothing to publish: the container already matches the spec.")
-        _say(_requests_line(api))
+        _without_writes(api, pending, dry_run=dry_run)
         return
     if pending is not None:
         then = "a new version will be created and published" if not no_live else "a new version will be created"
