@@ -216,3 +216,10 @@ def test_a_port_out_of_range_is_a_usage_error(port: str, capsys: pytest.CaptureF
     with pytest.raises(SystemExit) as stopped:
         main(["--port", port])
     assert stopped.value.code == 2 and "is not a port number (0 to 65535" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("container", ["abc", "1/x", "1/2/GTM-A/extra", "/2"])
+def test_a_malformed_container_option_is_a_usage_error(container: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--port", "0", "--container", container])
+    assert stopped.value.code == 2 and "is not ACCOUNT/CONTAINER[/GTM-ID]" in capsys.readouterr().err

@@ -116,6 +116,13 @@ def _port_option(text: str) -> int:
     return int(text)
 
 
+def _container_option(text: str) -> tuple[str, str, str]:
+    parts = text.split("/")
+    if len(parts) not in (2, 3) or not (parts[0].isdigit() and parts[1].isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not ACCOUNT/CONTAINER[/GTM-ID] (the ids are digits)")
+    return parts[0], parts[1], parts[2] if len(parts) == 3 else "GTM-EMULATE"
+
+
 def listen_problem(port: int, error: OSError) -> str:
     """Why the emulator cannot listen on `port`, and what to do about it."""
     if error.errno == errno.EADDRINUSE:
@@ -128,7 +135,12 @@ def read_options(argv: Sequence[str] | None, description: str) -> argparse.Names
     parser = argparse.ArgumentParser(prog=PROGRAM, description=description)
     parser.add_argument("--port", type=_port_option, default=8085, help="0 picks a free port (printed at start)")
     parser.add_argument(
-        "--container", action="append", default=[], metavar="ACCOUNT/CONTAINER[/GTM-ID]", help="seed a container"
+        "--container",
+        action="append",
+        default=[],
+        type=_container_option,
+        metavar="ACCOUNT/CONTAINER[/GTM-ID]",
+        help="seed a container",
     )
     parser.add_argument("--page-size", type=int, default=10)
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests answered 429 or 500")

@@ -370,9 +370,8 @@ def main(argv: list[str] | None = None) -> None:
         require_auth=args.require_auth,
     )
     emulator.faults.extend(args.fault)
-    for spec in args.container:
-        account, container, *public = spec.split("/")
-        emulator.api.add_container(account, container, *(public[:1] or ["GTM-EMULATE"]))
+    for account, container, public_id in args.container:
+        emulator.api.add_container(account, container, public_id)
     try:
         emulator.start(args.port)
     except OSError as error:
