@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gtmgen.audit.facts import ContainerFacts, is_ga4_conversion_event, name_words
+from gtmgen.audit.facts import ContainerFacts
 from gtmgen.audit.rules import audit_container
+from gtmgen.audit.texts import is_ga4_conversion_event, name_words
 from gtmgen.build import build_container
 from gtmgen.container import Container, Parameter, Tag, Trigger, ownership_notes
 from tests.conftest import EXAMPLES, example_specs

@@ -9,13 +9,20 @@ variables are resolved; anything that cannot be recognised gets platform None an
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
+from gtmgen.audit.texts import (
+    html_meta_calls,
+    html_object_keys,
+    is_consent_template,
+    is_ga4_conversion_event,
+    is_meta_template,
+    table_fields,
+)
 from gtmgen.container import (
     ALL_PAGES_TRIGGER_ID,
     BUILT_IN_TRIGGER_NAMES_BY_ID,
@@ -29,7 +36,7 @@ from gtmgen.container import (
     is_owned,
     variable_references,
 )
-from gtmgen.names import GA4_CONVERSION_EVENTS, META_CONVERSION_EVENTS
+from gtmgen.names import META_CONVERSION_EVENTS
 
 Platform = Literal["ga4", "google_ads", "meta", "floodlight", "universal_analytics"]
 Role = Literal["base", "event", "conversion", "remarketing", "linker", "user_data", "consent", "other"]
@@ -40,14 +47,6 @@ PLATFORM_LABELS: dict[str, str] = {
     "floodlight": "Floodlight",
     "universal_analytics": "Universal Analytics",
 }
-
-# Words of an event name that say it reports an outcome; matched as whole words of the name
-# (`book_now`, `bookNow`), never inside another word (`ebook_download`, `facebook_click`).
-OUTCOME_WORDS = frozenset(
-    "lead leads purchase signup contact book booking bookings booked appointment appointments schedule "
-    "scheduled quote quotes conversion whatsapp".split()
-)
-_NAME_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 # Order in which GTM fires its page-load moments (tracking-domain §0.1); events come after.
 STAGE_BY_TRIGGER_TYPE: dict[str, int] = {
@@ -67,13 +66,8 @@ EVENT_STAGE = 5
 # Tag types gtmgen's audit knows by their type code (format §4); `cvt_` types go by template.
 KNOWN_TAG_TYPES = frozenset("googtag gaawe gaawc awct awud sp gclidw fls html ua img awc awj hjtc".split())
 
-# `fbq("method", first[, "second"]...)`: first/second quoted literals or (first) an expression.
-_FBQ_CALL = re.compile(r"""fbq\(\s*(['"])(\w+)\1\s*,\s*(['"][^'"]*['"]|[^,()]+?)\s*(?:,\s*(['"][^'"]*['"]))?\s*[,)]""")
-_PIXEL_LIST = re.compile(r"""=\s*\[((?:\s*['"][^'"]+['"]\s*,?)+)\]""")
-_QUOTED = re.compile(r"""['"]([^'"]*)['"]""")
 _GTAG_CONFIG = re.compile(r"""gtag\(\s*['"]config['"]\s*,\s*['"]((?:AW|G|GT)-[\w-]+)""")
 _GTAG_CONSENT_DEFAULT = re.compile(r"""gtag\(\s*['"]consent['"]\s*,\s*['"]default['"]""")
-_META_TEMPLATE_REPOS = frozenset({"GoogleTagManager-WebTemplate-For-FacebookPixel", "fb-tag"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,55 +96,10 @@ class TagInfo:
 _Reader = Callable[["ContainerFacts", Tag], TagInfo]
 
 
-def name_words(name: str) -> list[str]:
-    """The lower-case words of a name: split at non-letters and camelCase humps (`signUp_form` ->
-    sign, up, form); two neighbours that make one outcome word (`sign`, `up`) also count joined."""
-    words = [w.lower() for w in _NAME_WORD.findall(name)]
-    return words + [a + b for a, b in itertools.pairwise(words)]
-
-
-def is_ga4_conversion_event(name: str) -> bool:
-    return name in GA4_CONVERSION_EVENTS or not OUTCOME_WORDS.isdisjoint(name_words(name))
-
-
 def meta_role(event: str) -> Role:
     if event == "PageView":
         return "base"
     return "conversion" if event in META_CONVERSION_EVENTS else "event"
-
-
-def _unquote(text: str | None) -> str | None:
-    found = _QUOTED.fullmatch(text.strip()) if text else None
-    return found.group(1) if found else None
-
-
-def html_meta_calls(html: str) -> list[tuple[str, str, str]]:
-    """The fbq calls of a Custom HTML tag as (method, pixel id, event), in order. A pixel passed
-    as an expression (a loop over `var pixels = [...]`) stands for each id of that literal list."""
-    listed = [q for found in _PIXEL_LIST.findall(html) for q in _QUOTED.findall(found)]
-    calls: list[tuple[str, str, str]] = []
-    for match in _FBQ_CALL.finditer(html):
-        method, first, second = match.group(2), _unquote(match.group(3)), _unquote(match.group(4))
-        if method == "init":
-            calls.extend(("init", pixel, "") for pixel in ([first] if first is not None else listed))
-        elif method in ("trackSingle", "trackSingleCustom"):
-            calls.extend((method, pixel, second or "") for pixel in ([first] if first is not None else listed))
-        else:
-            calls.append((method, "", first or ""))
-    return calls
-
-
-def is_meta_template(template: CustomTemplate | None) -> bool:
-    if template is None:
-        return False
-    gallery = template.gallery_reference if isinstance(template.gallery_reference, dict) else {}
-    if gallery.get("repository") in _META_TEMPLATE_REPOS:
-        return True
-    return bool(re.search(r"facebook|meta pixel", template.name, re.I))
-
-
-def is_consent_template(template: CustomTemplate | None) -> bool:
-    return template is not None and "setDefaultConsentState" in template.template_data
 
 
 class ContainerFacts:
@@ -393,27 +342,3 @@ _READERS_BY_TYPE: dict[str, _Reader] = {
     "ua": _universal_analytics,
     "html": _custom_html,
 }
-
-
-# Table columns seen in exports: GA4 settings, the Meta template's lists, lookup tables.
-_TABLE_COLUMNS = (("parameter", "parameterValue"), ("name", "value"), ("key", "value"), ("fieldName", "value"))
-_HTML_OBJECT_KEY = re.compile(r"""['"]?(\w+)['"]?\s*:""")
-_HTML_SET_KEY = re.compile(r"""\w\s*(?:\[\s*['"](\w+)['"]\s*\]|\.(\w+))\s*=(?!=)""")
-
-
-def html_object_keys(html: str) -> list[str]:
-    """Keys a script writes into objects: literal keys (`{value: 1}`) and assignments
-    (`params["value"] = 1`, `params.value = 1`)."""
-    assigned = [bracket or dot for bracket, dot in _HTML_SET_KEY.findall(html)]
-    return [*_HTML_OBJECT_KEY.findall(html), *assigned]
-
-
-def table_fields(rows: list[dict[str, str]]) -> dict[str, str]:
-    """Rows of a two-column table as `name -> value`."""
-    out: dict[str, str] = {}
-    for row in rows:
-        for left, right in _TABLE_COLUMNS:
-            if left in row:
-                out[row[left]] = row.get(right, "")
-                break
-    return out
