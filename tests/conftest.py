@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,3 +69,21 @@ def reference_exports() -> list[Path]:
 def example_specs() -> list[Path]:
     """The example site specs (not the `*.tracking.yaml` scenario files beside them)."""
     return sorted(p for p in EXAMPLES.glob("*.yaml") if not p.name.endswith(".tracking.yaml"))
+
+
+def modules_loaded_by(*commands: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    """Run CLI commands (each must succeed) in a fresh interpreter, or with none just import the
+    CLI, and return the loaded modules whose names start with one of `prefixes`."""
+    script = (
+        "import json, sys\n"
+        "from typer.testing import CliRunner\n"
+        "from gtmgen.cli import app\n"
+        f"for args in {list(commands)!r}:\n"
+        "    result = CliRunner().invoke(app, args)\n"
+        "    assert result.exit_code == 0, (args, result.output)\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({prefixes!r}))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    loaded: list[str] = json.loads(done.stdout)
+    return loaded

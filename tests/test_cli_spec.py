@@ -20,7 +20,7 @@ from gtmgen.errors import InputError
 from gtmgen.loader import SpecLoader
 from gtmgen.starter import INDUSTRIES, StarterOptions, normalize_domain, render_spec, yaml_string
 from gtmgen.validate import schema_text, validate_text
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, modules_loaded_by
 
 MINIMAL = EXAMPLES / "minimal.yaml"
 
@@ -141,45 +141,19 @@ def test_validate_without_a_file_is_a_usage_error() -> None:
 
 
 def test_validate_does_not_import_the_google_api_client() -> None:
-    script = (
-        "import sys\n"
-        "from typer.testing import CliRunner\n"
-        "from gtmgen.cli import app\n"
-        f"result = CliRunner().invoke(app, ['validate', {str(MINIMAL)!r}])\n"
-        "assert result.exit_code == 0, result.output\n"
-        "print(sorted(m for m in sys.modules if m.startswith('googleapiclient')))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert done.stdout.strip() == "[]"
+    assert modules_loaded_by(["validate", str(MINIMAL)], prefixes=("googleapiclient",)) == []
 
 
 def test_loading_the_cli_imports_neither_jinja2_nor_the_compiler() -> None:
     """Every command (even `--help`) pays for what the CLI imports: jinja2, the compiler,
     conformance and the export writer load only inside `init`, `schema -o` and `build`."""
     heavy = ("jinja2", "gtmgen.starter", "gtmgen.build", "gtmgen.compile", "gtmgen.conformance", "gtmgen.export")
-    script = (
-        "import sys\n"
-        "from typer.testing import CliRunner\n"
-        "from gtmgen.cli import app\n"
-        "result = CliRunner().invoke(app, ['--help'])\n"
-        "assert result.exit_code == 0, result.output\n"
-        f"print(sorted(m for m in sys.modules if m.startswith({heavy!r})))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert done.stdout.strip() == "[]"
+    assert modules_loaded_by(["--help"], prefixes=heavy) == []
 
 
 def test_validate_does_not_import_jinja2_or_the_compiler() -> None:
-    script = (
-        "import sys\n"
-        "from typer.testing import CliRunner\n"
-        "from gtmgen.cli import app\n"
-        f"result = CliRunner().invoke(app, ['validate', {str(MINIMAL)!r}])\n"
-        "assert result.exit_code == 0, result.output\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('jinja2', 'gtmgen.compile', 'gtmgen.build'))))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert done.stdout.strip() == "[]"
+    heavy = ("jinja2", "gtmgen.compile", "gtmgen.build")
+    assert modules_loaded_by(["validate", str(MINIMAL)], prefixes=heavy) == []
 
 
 def test_python_dash_m_runs_the_cli() -> None:

@@ -4,8 +4,6 @@ request counts and the real client's request validation."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ import pytest
 from gtmgen.cli.app import app
 from gtmgen.errors import ExitCode
 from gtmgen.testing.emulator import Emulator
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, modules_loaded_by
 from tests.publish_helpers import FakeClock, compiled, edited_spec, gtmgen, runner, seed
 
 # The publisher fixtures (pytest finds them by their names: clean_environment, clock, emulator).
@@ -148,27 +146,15 @@ def test_missing_gtm_ids_are_an_input_error(emulator: Emulator) -> None:
 
 
 def test_validate_and_build_never_import_the_api_client(tmp_path: Path) -> None:
-    code = (
-        "import sys\n"
-        "from typer.testing import CliRunner\n"
-        "from gtmgen.cli import app\n"
-        f"r = CliRunner().invoke(app, ['validate', {str(SPEC)!r}])\n"
-        f"b = CliRunner().invoke(app, ['build', {str(SPEC)!r}, '-o', {str(tmp_path / 'c.json')!r}])\n"
-        "assert r.exit_code == 0 and b.exit_code == 0, (r.output, b.output)\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('googleapiclient', 'httplib2', 'google.auth'))))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    build = ["build", str(SPEC), "-o", str(tmp_path / "c.json")]
+    client = ("googleapiclient", "httplib2", "google.auth")
+    assert modules_loaded_by(["validate", str(SPEC)], build, prefixes=client) == []
 
 
 def test_loading_the_cli_leaves_the_publisher_and_the_simulator_unloaded() -> None:
     """Every command module is imported to register its command: theirs must stay light."""
     heavy = ("gtmgen.publish", "gtmgen.simulate", "gtmgen.testing", "googleapiclient", "httplib2", "google.auth")
-    code = f"import sys\nimport gtmgen.cli\nprint(sorted(m for m in sys.modules if m.startswith({heavy!r})))\n"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    assert modules_loaded_by(prefixes=heavy) == []
 
 
 def test_endpoint_credentials_and_qps_come_from_the_environment(
