@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import functools
 import traceback
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from gtmgen import __version__
-from gtmgen.errors import ExitCode, GtmgenError, SpecError, exit_code_for
+from gtmgen.errors import Diagnostic, ExitCode, GtmgenError, SpecError, exit_code_for
+
+if TYPE_CHECKING:
+    from gtmgen.spec import SiteSpec
 
 app = typer.Typer(
     name="gtmgen",
@@ -50,13 +54,27 @@ def _root(
     _state["debug"] = debug
 
 
+def print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
+    """One `file:line:col: severity: message (at path)` line per diagnostic, on stderr."""
+    for diagnostic in diagnostics:
+        typer.echo(diagnostic.render(), err=True)
+
+
 def report(error: GtmgenError) -> None:
     """Print an error the way gtmgen reports errors: one line per problem, on stderr."""
     if isinstance(error, SpecError):
-        for diagnostic in error.diagnostics:
-            typer.echo(diagnostic.render(), err=True)
+        print_diagnostics(error.diagnostics)
         return
     typer.echo(f"gtmgen: error: {error}", err=True)
+
+
+def load_spec_noting_warnings(spec_path: Path) -> SiteSpec:
+    """The valid spec; its validation warnings go to stderr, rendered as `validate` and `build` do."""
+    from gtmgen.build import validated_spec  # the compiler loads only for commands that use specs
+
+    spec, warnings = validated_spec(spec_path)
+    print_diagnostics(warnings)
+    return spec
 
 
 def command(*names: str, **kwargs: Any) -> Callable[[F], F]:

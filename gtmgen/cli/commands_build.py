@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from gtmgen.cli.app import command, report
+from gtmgen.cli.app import command, print_diagnostics, report
 from gtmgen.cli.commands_spec import spec_files
 from gtmgen.errors import GtmgenError, exit_code_for
 
@@ -66,8 +66,7 @@ def _build_all(specs: list[Path], time: str) -> list[core.Build]:
         except GtmgenError as error:
             failures.append(error)
             continue
-        for diagnostic in result.diagnostics:
-            typer.echo(diagnostic.render(), err=True)
+        print_diagnostics(result.diagnostics)
         builds.append(result)
     _fail_on(failures)
     return builds

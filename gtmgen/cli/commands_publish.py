@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gtmgen.cli.app import command
+from gtmgen.cli.app import command, load_spec_noting_warnings
 from gtmgen.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -90,16 +90,6 @@ class Connection:
 
         policy = PacingPolicy(qps=qps_from(self.qps), deadline=self.deadline)
         return connect(self.endpoint, self.credentials, purpose, policy)
-
-
-def load_spec_noting_warnings(spec_path: Path) -> SiteSpec:
-    """The valid spec; its validation warnings go to stderr, rendered as `validate` and `build` do."""
-    from gtmgen.build import validated_spec
-
-    spec, warnings = validated_spec(spec_path)
-    for warning in warnings:
-        typer.echo(warning.render(), err=True)
-    return spec
 
 
 def _target(spec: SiteSpec, account: str | None, container: str | None, workspace: str | None) -> Target:

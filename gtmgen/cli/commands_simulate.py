@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gtmgen.cli.app import command
+from gtmgen.cli.app import command, load_spec_noting_warnings
 from gtmgen.errors import InputError, TestFailure
 
 if TYPE_CHECKING:
@@ -168,7 +168,6 @@ def _clicked(item: str) -> Element:
 def _note_spec_warnings(targets: list[Path]) -> None:
     """Print the validation warnings of the specs among `targets` (each once), as `validate` does;
     a spec with errors fails here with all of them, before anything runs."""
-    from gtmgen.cli.commands_publish import load_spec_noting_warnings
     from gtmgen.simulate.runner import SPEC_SUFFIXES
 
     seen: set[Path] = set()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from gtmgen.cli.app import command
+from gtmgen.cli.app import command, print_diagnostics
 from gtmgen.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -73,8 +73,7 @@ def spec_files(paths: list[Path], verb: str) -> tuple[list[Path], list[Path]]:
 
 
 def _print_result(result: Validation, *, valid: bool) -> None:
-    for diagnostic in result.diagnostics:
-        typer.echo(diagnostic.render(), err=True)
+    print_diagnostics(result.diagnostics)
     if valid:
         count = len(result.warnings)
         note = f" ({count} warning{'s' if count != 1 else ''})" if count else ""
